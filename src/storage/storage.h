@@ -1,0 +1,70 @@
+// The only door to files: local disk or an S3-compatible bucket, behind one small
+// interface. Paths are relative to the storage's root (a directory, or a bucket and prefix)
+// and use '/' separators.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace mm {
+
+// A file read by offset. ReadAt is thread-safe (a pread, or a ranged GET).
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to `n` bytes at `offset` into `out`; returns the bytes read, fewer only at the
+  // end of the file.
+  virtual Result<size_t> ReadAt(uint64_t offset, size_t n, char* out) const = 0;
+  virtual uint64_t Size() const = 0;
+  // The name used in errors: a path or s3://bucket/key.
+  virtual const std::string& name() const = 0;
+};
+
+// A file written front to back. Nothing is visible under the final name until Close()
+// succeeds; Abort() (or destruction without Close) leaves nothing behind.
+// Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  // Rewrites the first `data.size()` bytes already appended, for headers whose content is
+  // known only at the end (a .npy shape).
+  // REQUIRES: data.size() <= kMaxPrefixRewrite and that many bytes were appended.
+  virtual Status RewritePrefix(std::string_view data) = 0;
+  virtual Status Close() = 0;
+  virtual Status Abort() = 0;
+  virtual uint64_t Size() const = 0;
+  virtual const std::string& name() const = 0;
+
+  static constexpr size_t kMaxPrefixRewrite = 4096;
+};
+
+struct FileInfo {
+  std::string path;  // relative to the storage root
+  uint64_t size = 0;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenRead(std::string_view path) = 0;
+  virtual Result<std::unique_ptr<WritableFile>> OpenWrite(std::string_view path) = 0;
+  // Files under `prefix` (recursively), sorted by path.
+  virtual Result<std::vector<FileInfo>> List(std::string_view prefix) = 0;
+  // NotFound is not an error: deleting what is absent succeeds.
+  virtual Status Delete(std::string_view path) = 0;
+  virtual Status DeletePrefix(std::string_view prefix) = 0;
+  virtual Result<bool> Exists(std::string_view path) = 0;
+  // How Milvus must name the file in an import request: an absolute path for local
+  // storage, the object key for a bucket.
+  virtual std::string ImportPath(std::string_view path) const = 0;
+  // For messages: "/abs/dir" or "s3://bucket/prefix".
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace mm
