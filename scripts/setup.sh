@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need on a fresh Debian 12 machine:
+# Debian packages (compiler libraries), and a Python venv with the test bed (embedded
+# Milvus, SeaweedFS, pymilvus, faiss-cpu). Idempotent and cached: a second run is quick.
+set -euo pipefail
+cache="${MM_CACHE_DIR:-$HOME/.cache/milvus-migration}"
+mkdir -p "$cache"
+
+apt_pkgs=(cmake ninja-build g++ pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
+  libfaiss-dev libopenblas-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# npm and a venv-capable python3 may come from elsewhere (nodesource, pyenv): ask Debian
+# only when the command is missing.
+command -v npm >/dev/null || missing+=(npm)
+python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+venv="$cache/venv"
+req="$(dirname "$0")/../tests/requirements.txt"
+stamp="$venv/.requirements.sha"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: creating the Python venv at $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip >/dev/null
+  "$venv/bin/pip" install -q -r "$req"
+  echo "$want" > "$stamp"
+fi
