@@ -1,0 +1,234 @@
+#include "config/migration_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+
+namespace mm {
+namespace {
+
+// Typed access to dotted keys, with errors naming the key and the file.
+class ConfigReader {
+ public:
+  ConfigReader(YAML::Node root, std::string path) : root_(std::move(root)), path_(std::move(path)) {}
+
+  YAML::Node Find(const std::string& key) const {
+    YAML::Node node = YAML::Clone(root_);
+    for (const auto& part : absl::StrSplit(key, '.')) {
+      if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      node = node[std::string(part)];
+      if (!node.IsDefined()) return node;
+    }
+    return node;
+  }
+  bool Has(const std::string& key) const {
+    YAML::Node n = Find(key);
+    return n.IsDefined() && !n.IsNull();
+  }
+
+  Status Get(const std::string& key, std::string* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    if (!n.IsScalar()) return Error(key, "a string");
+    *out = n.Scalar();
+    return absl::OkStatus();
+  }
+  template <typename Int>
+  Status GetInt(const std::string& key, Int* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    try {
+      *out = n.as<Int>();
+    } catch (const YAML::Exception&) {
+      return Error(key, "an integer");
+    }
+    return absl::OkStatus();
+  }
+  Status Get(const std::string& key, bool* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    try {
+      *out = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      return Error(key, "true or false");
+    }
+    return absl::OkStatus();
+  }
+
+  Status Error(const std::string& key, const std::string& expected) const {
+    YAML::Node n = Find(key);
+    std::string got = n.IsScalar() ? "'" + n.Scalar() + "'" : "a nested value";
+    return absl::InvalidArgumentError(
+        StrCat(path_, ": [", key, "] expected ", expected, ", got ", got));
+  }
+  Status Invalid(const std::string& key, const std::string& what) const {
+    return absl::InvalidArgumentError(StrCat(path_, ": [", key, "] ", what));
+  }
+
+ private:
+  YAML::Node root_;
+  std::string path_;
+};
+
+Status ReadRemote(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
+  RETURN_IF_ERROR(r.Get(prefix + ".cloud", &out->cloud));
+  RETURN_IF_ERROR(r.Get(prefix + ".endpoint", &out->endpoint));
+  RETURN_IF_ERROR(r.Get(prefix + ".region", &out->region));
+  RETURN_IF_ERROR(r.Get(prefix + ".bucket", &out->bucket));
+  RETURN_IF_ERROR(r.Get(prefix + ".ak", &out->ak));
+  RETURN_IF_ERROR(r.Get(prefix + ".sk", &out->sk));
+  RETURN_IF_ERROR(r.Get(prefix + ".useIAM", &out->use_iam));
+  RETURN_IF_ERROR(r.Get(prefix + ".useSSL", &out->use_ssl));
+  RETURN_IF_ERROR(r.Get(prefix + ".checkBucket", &out->check_bucket));
+  return absl::OkStatus();
+}
+
+Status ValidateRemote(const ConfigReader& r, const std::string& prefix, const RemoteConfig& rc) {
+  if (rc.endpoint.empty()) return r.Invalid(prefix + ".endpoint", "must be set (host:port)");
+  if (rc.bucket.empty()) return r.Invalid(prefix + ".bucket", "must be set");
+  if (rc.cloud != "aws" && rc.cloud != "minio" && rc.cloud != "s3") {
+    return r.Invalid(prefix + ".cloud", StrCat("'", rc.cloud,
+                                               "' is not supported yet; expected aws (any "
+                                               "S3-compatible store, MinIO included)"));
+  }
+  if (!rc.use_iam && (rc.ak.empty() || rc.sk.empty())) {
+    return r.Invalid(prefix + ".ak", "and .sk must be set unless useIAM is true");
+  }
+  return absl::OkStatus();
+}
+
+std::string TrimLeadingSlashes(std::string s) {
+  while (!s.empty() && s.front() == '/') s.erase(s.begin());
+  return s;
+}
+
+}  // namespace
+
+Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
+                                             const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat(path, ": not valid YAML: ", e.what()));
+  }
+  if (!root.IsMap()) {
+    return absl::InvalidArgumentError(StrCat(path, ": expected a YAML mapping at the top"));
+  }
+  ConfigReader r(root, path);
+  MigrationConfig c;
+  c.config_path = path;
+
+  RETURN_IF_ERROR(r.Get("dumper.worker.workMode", &c.work_mode));
+  RETURN_IF_ERROR(r.GetInt("dumper.worker.limit", &c.dumper_limit));
+  RETURN_IF_ERROR(r.GetInt("dumper.worker.reader.bufferSize", &c.reader_buffer_kb));
+  RETURN_IF_ERROR(r.GetInt("dumper.worker.writer.bufferSize", &c.writer_buffer_kb));
+  RETURN_IF_ERROR(r.GetInt("dumper.worker.partSizeMB", &c.part_size_mb));
+  RETURN_IF_ERROR(r.GetInt("loader.worker.limit", &c.loader_limit));
+  RETURN_IF_ERROR(r.GetInt("loader.import.timeoutSeconds", &c.import_timeout_s));
+  RETURN_IF_ERROR(r.Get("loader.cleanup", &c.cleanup));
+
+  RETURN_IF_ERROR(r.Get("source.mode", &c.source_mode));
+  RETURN_IF_ERROR(ReadRemote(r, "source.remote", &c.source_remote));
+  RETURN_IF_ERROR(r.Get("target.mode", &c.target_mode));
+  RETURN_IF_ERROR(ReadRemote(r, "target.remote", &c.target_remote));
+  RETURN_IF_ERROR(r.Get("target.milvus2x.endpoint", &c.milvus_endpoint));
+  RETURN_IF_ERROR(r.Get("target.milvus2x.username", &c.milvus_username));
+  RETURN_IF_ERROR(r.Get("target.milvus2x.password", &c.milvus_password));
+  RETURN_IF_ERROR(r.Get("target.milvus2x.database", &c.milvus_database));
+  RETURN_IF_ERROR(r.Get("target.create.collection.name", &c.collection));
+  RETURN_IF_ERROR(r.GetInt("target.create.collection.shardsNum", &c.shards_num));
+  RETURN_IF_ERROR(r.GetInt("target.create.collection.dim", &c.dim));
+  RETURN_IF_ERROR(r.Get("target.create.collection.metricType", &c.metric_type));
+  std::string if_exists = "fail";
+  RETURN_IF_ERROR(r.Get("target.create.collection.ifExists", &if_exists));
+
+  // Sources. workMode is optional for us: a faissFile names the FAISS source.
+  std::string faiss_key = "source." + c.source_mode + ".faissFile";
+  if (c.source_mode != "local" && c.source_mode != "remote") {
+    return r.Invalid("source.mode", StrCat("expected local or remote, got '", c.source_mode, "'"));
+  }
+  RETURN_IF_ERROR(r.Get(faiss_key, &c.faiss_file));
+  if (c.work_mode.empty() && !c.faiss_file.empty()) c.work_mode = "faiss";
+  if (c.work_mode.empty()) {
+    return r.Invalid("dumper.worker.workMode", "must be set (faiss)");
+  }
+  if (c.work_mode != "faiss") {
+    return r.Invalid("dumper.worker.workMode",
+                     StrCat("'", c.work_mode, "' is not supported by this build; expected faiss"));
+  }
+  if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
+  if (c.source_mode == "remote") RETURN_IF_ERROR(ValidateRemote(r, "source.remote", c.source_remote));
+
+  if (c.dumper_limit <= 0) return r.Invalid("dumper.worker.limit", "must be > 0");
+  if (c.loader_limit <= 0) return r.Invalid("loader.worker.limit", "must be > 0");
+  if (c.reader_buffer_kb <= 0) return r.Invalid("dumper.worker.reader.bufferSize", "must be > 0 (KB)");
+  if (c.writer_buffer_kb <= 0) return r.Invalid("dumper.worker.writer.bufferSize", "must be > 0 (KB)");
+  // Milvus refuses import files over 16 GiB; a part holds one file per field.
+  if (c.part_size_mb <= 0 || c.part_size_mb > 16 * 1024) {
+    return r.Invalid("dumper.worker.partSizeMB", "must be between 1 and 16384 (MB)");
+  }
+  if (c.import_timeout_s <= 0) return r.Invalid("loader.import.timeoutSeconds", "must be > 0");
+
+  // Target.
+  if (c.target_mode == "local") {
+    std::string dir;
+    RETURN_IF_ERROR(r.Get("target.local.outputDir", &dir));
+    if (dir.empty()) return r.Invalid("target.local.outputDir", "must be set");
+    // Milvus opens local import files by absolute path.
+    c.output_dir = (std::filesystem::absolute(dir) / "migration").lexically_normal().string();
+  } else if (c.target_mode == "remote") {
+    RETURN_IF_ERROR(ValidateRemote(r, "target.remote", c.target_remote));
+    std::string dir;
+    RETURN_IF_ERROR(r.Get("target.remote.outputDir", &dir));
+    dir = TrimLeadingSlashes(dir);
+    while (!dir.empty() && dir.back() == '/') dir.pop_back();
+    c.output_dir = dir.empty() ? "migration" : dir + "/migration";
+  } else {
+    return r.Invalid("target.mode", StrCat("expected local or remote, got '", c.target_mode, "'"));
+  }
+
+  if (c.milvus_endpoint.empty()) return r.Invalid("target.milvus2x.endpoint", "must be set (host:port)");
+  if (c.collection.empty()) return r.Invalid("target.create.collection.name", "must be set");
+  if (c.shards_num < 0) return r.Invalid("target.create.collection.shardsNum", "must be >= 0");
+  if (c.dim < 0) return r.Invalid("target.create.collection.dim", "must be > 0, or 0 to take it from the source");
+  static const char* kMetrics[] = {"", "L2", "IP", "COSINE", "HAMMING", "JACCARD",
+                                   "TANIMOTO", "SUBSTRUCTURE", "SUPERSTRUCTURE"};
+  bool metric_ok = false;
+  for (const char* m : kMetrics) metric_ok |= (c.metric_type == m);
+  if (!metric_ok) {
+    return r.Invalid("target.create.collection.metricType",
+                     StrCat("'", c.metric_type, "' is not a metric; expected L2, IP, COSINE, "
+                            "HAMMING or JACCARD"));
+  }
+  if (if_exists == "fail") {
+    c.if_exists = IfCollectionExists::kFail;
+  } else if (if_exists == "append") {
+    c.if_exists = IfCollectionExists::kAppend;
+  } else if (if_exists == "recreate") {
+    c.if_exists = IfCollectionExists::kRecreate;
+  } else {
+    return r.Invalid("target.create.collection.ifExists",
+                     StrCat("expected fail, append or recreate, got '", if_exists, "'"));
+  }
+  return c;
+}
+
+Result<MigrationConfig> LoadMigrationConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError(StrCat("config file ", path,
+                                      " not found (give --config PATH, or put it at "
+                                      "configs/migration.yaml)"));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseMigrationConfig(ss.str(), path);
+}
+
+}  // namespace mm

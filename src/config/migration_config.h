@@ -1,0 +1,72 @@
+// The migration.yaml model: the Go tool's schema unchanged, plus our own documented keys
+// (README "Configuration"). Parsed once, validated with errors that name the key at fault.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace mm {
+
+// An S3-compatible bucket, as the Go tool spells it under source.remote / target.remote.
+struct RemoteConfig {
+  std::string cloud = "aws";
+  std::string endpoint;
+  std::string region;
+  std::string bucket;
+  std::string ak;
+  std::string sk;
+  bool use_iam = false;
+  bool use_ssl = false;
+  bool check_bucket = true;
+};
+
+enum class IfCollectionExists { kFail, kAppend, kRecreate };
+
+struct MigrationConfig {
+  std::string config_path;  // the file this came from, for messages
+
+  // dumper.worker.*
+  std::string work_mode;          // "faiss", ... (inferred from source keys when absent)
+  int dumper_limit = 2;           // tasks dumped concurrently
+  int64_t reader_buffer_kb = 1024;
+  int64_t writer_buffer_kb = 1024;
+  int64_t part_size_mb = 1024;    // dumper.worker.partSizeMB: bytes of one import part
+
+  // loader.worker.*
+  int loader_limit = 2;           // imports in flight
+  int64_t import_timeout_s = 3600;  // loader.import.timeoutSeconds, per part
+  bool cleanup = false;           // loader.cleanup: delete dumped files after a verified load
+
+  // source.*
+  std::string source_mode = "local";  // local | remote
+  std::string faiss_file;             // source.local.faissFile or source.remote.faissFile
+  RemoteConfig source_remote;
+
+  // target.*
+  std::string target_mode = "remote";  // local | remote
+  std::string output_dir;  // target.local.outputDir or target.remote.outputDir, + "/migration"
+  RemoteConfig target_remote;
+
+  // target.milvus2x.*
+  std::string milvus_endpoint;
+  std::string milvus_username;
+  std::string milvus_password;
+  std::string milvus_database;
+
+  // target.create.collection.*
+  std::string collection;
+  int32_t shards_num = 2;
+  int64_t dim = 0;
+  std::string metric_type;  // "" = from the source
+  IfCollectionExists if_exists = IfCollectionExists::kFail;
+};
+
+// Parses YAML text; `path` names the file in messages.
+Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
+                                             const std::string& path);
+// Reads and parses a file; NotFound naming the path when absent.
+Result<MigrationConfig> LoadMigrationConfig(const std::string& path);
+
+}  // namespace mm
