@@ -1,0 +1,196 @@
+#include "pipeline/dump_job.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "formats/numpy_part_writer.h"
+#include "pipeline/progress.h"
+
+namespace mm {
+namespace {
+
+struct PlannedTask {
+  size_t collection;  // index into plans and manifest collections
+  const SourceTask* task;
+};
+
+std::string PartDir(const SourceTask& task, int index) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "part-%05d", index);
+  return StrCat(task.collection, "/", task.id, "/", name);
+}
+
+// Streams one task into parts. On error nothing of the task stays in storage.
+Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& task,
+                            const SchemaPtr& schema, uint64_t part_bytes, Progress& progress) {
+  // Leftovers of an interrupted earlier attempt at this task.
+  const std::string task_prefix = StrCat(task.collection, "/", task.id, "/");
+  RETURN_IF_ERROR(storage.DeletePrefix(task_prefix));
+
+  ASSIGN_OR_RETURN(auto reader, source.OpenTask(task));
+  TaskRecord record;
+  std::unique_ptr<NumpyPartWriter> part;
+  int64_t row_bytes = 0;
+  for (const auto& f : schema->fields) row_bytes += f.FixedWidth();
+  row_bytes = std::max<int64_t>(row_bytes, 1);
+
+  auto fail = [&](const Status& st) {
+    if (part) part->Abandon();
+    storage.DeletePrefix(task_prefix).IgnoreError();
+    return Annotate(st, StrCat("task ", task.id));
+  };
+
+  while (true) {
+    auto next = reader->Next();
+    if (!next.ok()) return fail(next.status());
+    if (!next->has_value()) break;
+    const Batch& batch = **next;
+    int64_t offset = 0;
+    while (offset < batch.num_rows()) {
+      if (!part) {
+        auto opened = NumpyPartWriter::Open(&storage, PartDir(task, record.parts.size()),
+                                            schema, task.partition);
+        if (!opened.ok()) return fail(opened.status());
+        part = std::move(*opened);
+      }
+      // As many rows as fit under the part size, at least one.
+      int64_t room = static_cast<int64_t>((part_bytes - std::min(part_bytes, part->bytes())) /
+                                          row_bytes);
+      int64_t n = std::min(batch.num_rows() - offset, std::max<int64_t>(room, 1));
+      Status st = part->Add(batch, offset, n);
+      if (!st.ok()) return fail(st);
+      offset += n;
+      progress.Add(n, n * row_bytes);
+      if (part->bytes() >= part_bytes) {
+        auto info = part->Finish();
+        part.reset();
+        if (!info.ok()) return fail(info.status());
+        record.rows += info->rows;
+        record.parts.push_back(std::move(*info));
+      }
+    }
+  }
+  if (part && part->rows() > 0) {
+    auto info = part->Finish();
+    part.reset();
+    if (!info.ok()) return fail(info.status());
+    record.rows += info->rows;
+    record.parts.push_back(std::move(*info));
+  }
+  if (task.rows >= 0 && record.rows != task.rows) {
+    return fail(absl::DataLossError(StrCat("source yielded ", record.rows,
+                                           " rows, its metadata says ", task.rows)));
+  }
+  record.done = true;
+  return record;
+}
+
+}  // namespace
+
+Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,
+                            const DumpOptions& options) {
+  ASSIGN_OR_RETURN(std::vector<CollectionPlan> plans, source.Plan());
+
+  // Resume only a dump of the same source; never mix two sources' parts.
+  ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());
+  Manifest manifest;
+  if (previous) {
+    if (previous->source_id != options.source_id) {
+      return absl::FailedPreconditionError(StrCat(
+          storage.Describe(), " already holds a dump of ", previous->source_id,
+          ", not of ", options.source_id,
+          "; choose another output directory or delete that one"));
+    }
+    manifest = std::move(*previous);
+  }
+  manifest.source = options.source_kind;
+  manifest.source_id = options.source_id;
+  manifest.dump_complete = false;
+  std::vector<CollectionManifest> collections;
+  for (const auto& plan : plans) {
+    CollectionManifest cm;
+    for (auto& old : manifest.collections) {
+      if (old.schema.collection == plan.schema->collection) cm = std::move(old);
+    }
+    cm.schema = *plan.schema;
+    cm.metric_type = plan.metric_type;
+    cm.shards_num = plan.shards_num;
+    cm.partitions = plan.partitions;
+    collections.push_back(std::move(cm));
+  }
+  manifest.collections = std::move(collections);
+  RETURN_IF_ERROR(store.Reset(manifest));
+
+  DumpSummary summary;
+  std::vector<PlannedTask> todo;
+  int64_t total_rows = 0;
+  for (size_t c = 0; c < plans.size(); ++c) {
+    for (const auto& task : plans[c].tasks) {
+      auto it = manifest.collections[c].tasks.find(task.id);
+      if (it != manifest.collections[c].tasks.end() && it->second.done) {
+        ++summary.tasks_skipped;
+        continue;
+      }
+      todo.push_back({c, &task});
+      if (task.rows > 0) total_rows += task.rows;
+    }
+  }
+  if (summary.tasks_skipped > 0) {
+    spdlog::info("dump: {} task(s) already dumped by an earlier run, skipping them",
+                 summary.tasks_skipped);
+  }
+
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  Status first_error;
+  std::mutex error_mu;
+  {
+    Progress progress("dump", total_rows);
+    auto worker = [&] {
+      while (!failed.load()) {
+        size_t i = next.fetch_add(1);
+        if (i >= todo.size()) return;
+        const PlannedTask& pt = todo[i];
+        auto record = DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
+                               options.part_bytes, progress);
+        Status st = record.status();
+        if (st.ok()) {
+          st = store.Update([&](Manifest& m) {
+            m.collections[pt.collection].tasks[pt.task->id] = *record;
+          });
+        }
+        if (!st.ok()) {
+          std::lock_guard lock(error_mu);
+          if (first_error.ok()) first_error = st;
+          failed = true;
+          return;
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    int n = std::max(1, std::min<int>(options.workers, static_cast<int>(todo.size())));
+    for (int i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    summary.seconds = progress.seconds();
+  }
+  if (!first_error.ok()) return first_error;
+
+  RETURN_IF_ERROR(store.Update([&](Manifest& m) {
+    m.dump_complete = true;
+    for (auto& c : m.collections) {
+      c.total_rows = 0;
+      for (const auto& [id, t] : c.tasks) {
+        c.total_rows += t.rows;
+        summary.parts += static_cast<int>(t.parts.size());
+        for (const auto& p : t.parts) summary.bytes += p.bytes;
+      }
+      summary.rows += c.total_rows;
+    }
+  }));
+  return summary;
+}
+
+}  // namespace mm

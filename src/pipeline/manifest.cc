@@ -1,0 +1,174 @@
+#include "pipeline/manifest.h"
+
+#include <nlohmann/json.hpp>
+
+namespace mm {
+namespace {
+
+using nlohmann::json;
+
+json FieldToJson(const FieldSchema& f) {
+  return json{{"name", f.name},
+              {"type", static_cast<int32_t>(f.type)},
+              {"primary_key", f.primary_key},
+              {"auto_id", f.auto_id},
+              {"partition_key", f.partition_key},
+              {"nullable", f.nullable},
+              {"dim", f.dim},
+              {"max_length", f.max_length},
+              {"element_type", static_cast<int32_t>(f.element_type)},
+              {"max_capacity", f.max_capacity}};
+}
+
+FieldSchema FieldFromJson(const json& j) {
+  FieldSchema f;
+  f.name = j.at("name").get<std::string>();
+  f.type = static_cast<DataType>(j.at("type").get<int32_t>());
+  f.primary_key = j.value("primary_key", false);
+  f.auto_id = j.value("auto_id", false);
+  f.partition_key = j.value("partition_key", false);
+  f.nullable = j.value("nullable", false);
+  f.dim = j.value("dim", int64_t{0});
+  f.max_length = j.value("max_length", int64_t{0});
+  f.element_type = static_cast<DataType>(j.value("element_type", 0));
+  f.max_capacity = j.value("max_capacity", int64_t{0});
+  return f;
+}
+
+json PartToJson(const PartInfo& p) {
+  return json{{"dir", p.dir}, {"files", p.files}, {"partition", p.partition},
+              {"rows", p.rows}, {"bytes", p.bytes}};
+}
+
+PartInfo PartFromJson(const json& j) {
+  PartInfo p;
+  p.dir = j.at("dir").get<std::string>();
+  p.files = j.at("files").get<std::vector<std::string>>();
+  p.partition = j.value("partition", "");
+  p.rows = j.at("rows").get<int64_t>();
+  p.bytes = j.value("bytes", uint64_t{0});
+  return p;
+}
+
+}  // namespace
+
+std::string ManifestToJson(const Manifest& m) {
+  json collections = json::array();
+  for (const auto& c : m.collections) {
+    json fields = json::array();
+    for (const auto& f : c.schema.fields) fields.push_back(FieldToJson(f));
+    json tasks = json::object();
+    for (const auto& [id, t] : c.tasks) {
+      json parts = json::array();
+      for (const auto& p : t.parts) parts.push_back(PartToJson(p));
+      tasks[id] = json{{"done", t.done}, {"rows", t.rows}, {"parts", parts}};
+    }
+    json imports = json::object();
+    for (const auto& [dir, r] : c.imports) {
+      imports[dir] = json{{"task_ids", r.task_ids}, {"completed", r.completed}, {"rows", r.rows}};
+    }
+    collections.push_back(json{
+        {"name", c.schema.collection},
+        {"description", c.schema.description},
+        {"enable_dynamic_field", c.schema.enable_dynamic_field},
+        {"fields", fields},
+        {"metric_type", c.metric_type},
+        {"shards_num", c.shards_num},
+        {"partitions", c.partitions},
+        {"total_rows", c.total_rows},
+        {"tasks", tasks},
+        {"imports", imports},
+        {"load_prepared", c.load_prepared},
+        {"created_by_load", c.created_by_load},
+        {"rows_before_load", c.rows_before_load},
+    });
+  }
+  json doc{{"format", "milvus-migration-manifest"},
+           {"version", 1},
+           {"source", m.source},
+           {"source_id", m.source_id},
+           {"dump_complete", m.dump_complete},
+           {"collections", collections}};
+  return doc.dump(1);
+}
+
+Result<Manifest> ManifestFromJson(const std::string& text, const std::string& name) {
+  try {
+    json doc = json::parse(text);
+    if (doc.value("format", "") != "milvus-migration-manifest") {
+      return absl::DataLossError(StrCat(name, ": not a milvus-migration manifest"));
+    }
+    if (doc.value("version", 0) != 1) {
+      return absl::DataLossError(StrCat(name, ": manifest version ", doc.value("version", 0),
+                                        " is not supported (expected 1)"));
+    }
+    Manifest m;
+    m.source = doc.at("source").get<std::string>();
+    m.source_id = doc.at("source_id").get<std::string>();
+    m.dump_complete = doc.at("dump_complete").get<bool>();
+    for (const auto& jc : doc.at("collections")) {
+      CollectionManifest c;
+      c.schema.collection = jc.at("name").get<std::string>();
+      c.schema.description = jc.value("description", "");
+      c.schema.enable_dynamic_field = jc.value("enable_dynamic_field", false);
+      for (const auto& jf : jc.at("fields")) c.schema.fields.push_back(FieldFromJson(jf));
+      c.metric_type = jc.value("metric_type", "");
+      c.shards_num = jc.value("shards_num", 0);
+      c.partitions = jc.value("partitions", std::vector<std::string>{});
+      c.total_rows = jc.at("total_rows").get<int64_t>();
+      for (const auto& [id, jt] : jc.at("tasks").items()) {
+        TaskRecord t;
+        t.done = jt.at("done").get<bool>();
+        t.rows = jt.value("rows", int64_t{0});
+        for (const auto& jp : jt.at("parts")) t.parts.push_back(PartFromJson(jp));
+        c.tasks[id] = std::move(t);
+      }
+      for (const auto& [dir, ji] : jc.at("imports").items()) {
+        ImportRecord r;
+        r.task_ids = ji.at("task_ids").get<std::vector<int64_t>>();
+        r.completed = ji.at("completed").get<bool>();
+        r.rows = ji.value("rows", int64_t{0});
+        c.imports[dir] = std::move(r);
+      }
+      c.load_prepared = jc.value("load_prepared", false);
+      c.created_by_load = jc.value("created_by_load", false);
+      c.rows_before_load = jc.value("rows_before_load", int64_t{0});
+      m.collections.push_back(std::move(c));
+    }
+    return m;
+  } catch (const json::exception& e) {
+    return absl::DataLossError(StrCat(name, ": malformed manifest: ", e.what()));
+  }
+}
+
+Result<std::optional<Manifest>> ManifestStore::Load() {
+  ASSIGN_OR_RETURN(bool exists, storage_->Exists(kFileName));
+  if (!exists) return std::optional<Manifest>();
+  ASSIGN_OR_RETURN(auto file, storage_->OpenRead(kFileName));
+  std::string text(file->Size(), '\0');
+  ASSIGN_OR_RETURN(size_t n, file->ReadAt(0, text.size(), text.data()));
+  text.resize(n);
+  ASSIGN_OR_RETURN(Manifest m, ManifestFromJson(text, file->name()));
+  std::lock_guard lock(mu_);
+  manifest_ = m;
+  return std::optional<Manifest>(std::move(m));
+}
+
+Status ManifestStore::Reset(Manifest manifest) {
+  std::lock_guard lock(mu_);
+  manifest_ = std::move(manifest);
+  return PersistLocked();
+}
+
+Status ManifestStore::PersistLocked() {
+  ASSIGN_OR_RETURN(auto file, storage_->OpenWrite(kFileName));
+  Status st = file->Append(ManifestToJson(manifest_));
+  if (st.ok()) st = file->Close();
+  if (!st.ok()) {
+    file->Abort().IgnoreError();
+    return Annotate(st, StrCat("writing the checkpoint ", storage_->Describe(), "/", kFileName));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mm

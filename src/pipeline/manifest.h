@@ -1,0 +1,93 @@
+// The migration's checkpoint: a small JSON document (manifest.json at the root of the
+// output) that records what the dump produced and what the load has imported, replaced
+// atomically after every finished task or import. `start`, `dump` and `load` resume from
+// it: finished tasks are not dumped again, imported parts are not imported again, and an
+// import submitted before a crash is polled by its Milvus task id, never resubmitted.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/schema.h"
+#include "core/status.h"
+#include "formats/numpy_part_writer.h"
+#include "storage/storage.h"
+
+namespace mm {
+
+struct TaskRecord {
+  bool done = false;
+  int64_t rows = 0;
+  std::vector<PartInfo> parts;
+};
+
+struct ImportRecord {
+  std::vector<int64_t> task_ids;  // Milvus import task ids, once submitted
+  bool completed = false;
+  int64_t rows = 0;
+};
+
+struct CollectionManifest {
+  Schema schema;
+  std::string metric_type;
+  int32_t shards_num = 0;
+  std::vector<std::string> partitions;
+  int64_t total_rows = 0;                      // rows the dump wrote
+  std::map<std::string, TaskRecord> tasks;     // by SourceTask::id
+  std::map<std::string, ImportRecord> imports; // by part dir
+  // Load state: set once the target collection is prepared, so a resumed load does not
+  // apply ifExists again to a collection it created itself.
+  bool load_prepared = false;
+  bool created_by_load = false;
+  int64_t rows_before_load = 0;
+};
+
+struct Manifest {
+  std::string source;       // "faiss", ...
+  std::string source_id;    // what was read, e.g. the file and its size
+  bool dump_complete = false;
+  std::vector<CollectionManifest> collections;
+};
+
+std::string ManifestToJson(const Manifest& manifest);
+// DataLoss naming `name` when the document is not a manifest of this tool.
+Result<Manifest> ManifestFromJson(const std::string& text, const std::string& name);
+
+// Owns the manifest during a job: updates are serialized and each is persisted before
+// Update returns. Thread-safe.
+class ManifestStore {
+ public:
+  static constexpr const char* kFileName = "manifest.json";
+
+  // `storage` must outlive the store.
+  explicit ManifestStore(Storage* storage) : storage_(storage) {}
+
+  // Reads manifest.json; nullopt when there is none.
+  Result<std::optional<Manifest>> Load();
+  // Replaces the manifest, persisting it.
+  Status Reset(Manifest manifest);
+  // Applies `fn` to the manifest and persists the result.
+  template <typename Fn>
+  Status Update(Fn&& fn) {
+    std::lock_guard lock(mu_);
+    fn(manifest_);
+    return PersistLocked();
+  }
+  Manifest Snapshot() const {
+    std::lock_guard lock(mu_);
+    return manifest_;
+  }
+
+ private:
+  Status PersistLocked();
+
+  Storage* storage_;
+  mutable std::mutex mu_;
+  Manifest manifest_;
+};
+
+}  // namespace mm
