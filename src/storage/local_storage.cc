@@ -15,6 +15,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "storage/relative_path.h"
+
 namespace mm {
 namespace {
 
@@ -321,26 +323,7 @@ Result<std::unique_ptr<LocalStorage>> LocalStorage::Open(const std::string& root
 }
 
 Result<std::string> LocalStorage::Resolve(std::string_view path, bool allow_root) const {
-  if (!path.empty() && path.front() == '/') {
-    return absl::InvalidArgumentError(
-        StrCat("path '", path, "' must be relative to the storage root ", root_));
-  }
-  std::string rel;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    std::string_view seg = path.substr(start, end - start);
-    if (seg == "..") {
-      return absl::InvalidArgumentError(
-          StrCat("path '", path, "' must not contain '..' (storage root ", root_, ")"));
-    }
-    if (!seg.empty() && seg != ".") {
-      if (!rel.empty()) rel.push_back('/');
-      rel.append(seg);
-    }
-    start = end + 1;
-  }
+  ASSIGN_OR_RETURN(std::string rel, NormalizeRelativePath(path, root_));
   if (rel.empty() && !allow_root) {
     return absl::InvalidArgumentError(StrCat("empty file path under storage root ", root_));
   }
