@@ -1,0 +1,134 @@
+// A client for one Milvus 2.x server (2.2 through 2.5 protocol) over gRPC: connect and
+// authenticate, collections and partitions, indexes and loading, bulk import and its
+// progress, insert/upsert, flush and row counts.
+//
+// Thread-safe: after Connect() the client is immutable and gRPC channels and stubs may be
+// shared, so one client can serve many threads at once.
+//
+// Errors: every call checks both the gRPC status and Milvus' own status in the response
+// (see milvus/status_mapping.h). Unreachable servers give Unavailable naming the endpoint,
+// after `connect_retries` retries with exponential backoff; bad credentials give
+// Unauthenticated naming the user; Milvus errors keep Milvus' reason and name the collection.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/schema.h"
+#include "core/status.h"
+
+namespace mm {
+
+struct MilvusOptions {
+  // "host:port", "http://host:port" or "https://host:port" (https means TLS with the system's
+  // root certificates). Without a port: 19530, or 443 for https.
+  std::string endpoint;
+  // Empty means no authentication. Sent as gRPC metadata authorization=base64("user:password").
+  std::string username, password;
+  // Alternative to username/password (e.g. "user:password" or a Zilliz Cloud API key); sent as
+  // authorization=base64(token). Used when username is empty.
+  std::string token;
+  // Empty means Milvus' "default" database. Sent as metadata `dbname` and in requests' db_name.
+  std::string database;
+  // Retries after a failed attempt (so connect_retries + 1 attempts), waiting 200 ms, then
+  // doubling up to 5 s. Applies to Connect and to every call whose failure is transient.
+  int connect_retries = 5;
+  // Deadline of each RPC attempt.
+  int rpc_timeout_s = 60;
+  // How long LoadCollection and Flush wait for the server to finish before DeadlineExceeded.
+  int wait_timeout_s = 3600;
+};
+
+// common.ImportState of the 2.2-2.6 `Import` API. Success is kCompleted; failure is
+// kFailed or kFailedAndCleaned; the others mean "still running".
+enum class ImportState {
+  kPending,
+  kStarted,
+  kPersisted,
+  kCompleted,
+  kFailed,
+  kFailedAndCleaned,
+  kFlushed,
+  kUnknown
+};
+std::string_view ImportStateName(ImportState state);
+// True once the task will not change any more (completed or failed).
+bool IsImportFinished(ImportState state);
+bool IsImportFailed(ImportState state);
+
+struct ImportProgress {
+  ImportState state = ImportState::kUnknown;
+  int64_t row_count = 0;      // rows imported so far (0 after a failure)
+  std::string failed_reason;  // infos["failed_reason"], empty unless failed
+  int progress_percent = 0;   // infos["progress_percent"], 0 when the server does not say
+  std::vector<int64_t> segment_ids;
+  std::string collection;  // infos["collection"] when given
+  std::string files;       // infos["files"] when given
+};
+
+class MilvusClient {
+ public:
+  // Opens the channel and verifies reachability and credentials with the Connect RPC
+  // (GetVersion, then HasCollection, on servers that do not implement it).
+  static Result<std::unique_ptr<MilvusClient>> Connect(const MilvusOptions& options);
+  ~MilvusClient();
+  MilvusClient(const MilvusClient&) = delete;
+  MilvusClient& operator=(const MilvusClient&) = delete;
+
+  // The server's version string, e.g. "v2.3.5".
+  Result<std::string> ServerVersion();
+
+  Result<bool> HasCollection(const std::string& name);
+  // Creates schema.collection. `consistency_level` is one of Strong, Session, Bounded,
+  // Eventually (any case); "" means Bounded, pymilvus' default. shards_num <= 0 lets the
+  // server choose. AlreadyExists when a collection of that name exists with another schema
+  // (Milvus 2.3 silently accepts an identical re-create).
+  Status CreateCollection(const Schema& schema, int32_t shards_num,
+                          const std::string& consistency_level);
+  Status DropCollection(const std::string& name);
+
+  Result<bool> HasPartition(const std::string& collection, const std::string& partition);
+  Status CreatePartition(const std::string& collection, const std::string& partition);
+
+  // Sends index_type, metric_type and `params` (as a JSON object; numeric values as numbers).
+  // Returns when the server accepted the request; the index builds in the background.
+  Status CreateIndex(const std::string& collection, const std::string& field,
+                     const std::string& index_type, const std::string& metric_type,
+                     const std::map<std::string, std::string>& params = {});
+  // Loads the collection and waits until it is fully loaded.
+  Status LoadCollection(const std::string& collection);
+
+  // Starts a bulk import of `files` (paths as the server sees them: object keys in its bucket,
+  // or absolute paths with local storage). Returns the task ids. `partition` may be empty.
+  Result<std::vector<int64_t>> Import(const std::string& collection, const std::string& partition,
+                                      const std::vector<std::string>& files,
+                                      const std::map<std::string, std::string>& options = {});
+  Result<ImportProgress> GetImportState(int64_t task_id);
+
+  // Seals the collection's growing segments and waits until they are persisted.
+  Status Flush(const std::string& collection);
+  // Rows the server counts for the collection / partition (GetCollectionStatistics row_count).
+  Result<int64_t> CountRows(const std::string& collection);
+  Result<int64_t> CountPartitionRows(const std::string& collection, const std::string& partition);
+
+  // Sends `batch` (columns in schema order; see milvus/proto_convert.h for layouts). Insert
+  // leaves out an auto-ID primary key column. `partition` empty means the batch's partition,
+  // then the collection's default. Keep a request under the server's limit (64 MiB default).
+  Status Insert(const std::string& collection, const std::string& partition, const Batch& batch);
+  Status Upsert(const std::string& collection, const std::string& partition, const Batch& batch);
+
+  // The normalized "host:port" this client talks to.
+  const std::string& endpoint() const;
+
+ private:
+  struct Impl;
+  explicit MilvusClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mm

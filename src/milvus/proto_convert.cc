@@ -1,0 +1,253 @@
+#include "milvus/proto_convert.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace mm {
+namespace {
+
+namespace pb = milvus::proto::schema;
+
+void AddParam(pb::FieldSchema* f, const std::string& key, int64_t value) {
+  auto* kv = f->add_type_params();
+  kv->set_key(key);
+  kv->set_value(std::to_string(value));
+}
+
+pb::DataType WireType(DataType t) { return static_cast<pb::DataType>(static_cast<int32_t>(t)); }
+
+template <typename T, typename Repeated>
+void CopyFixed(const Column& col, Repeated* dst) {
+  const int64_t n = col.num_rows();
+  dst->Resize(static_cast<int>(n), T{});
+  std::memcpy(dst->mutable_data(), col.data(), static_cast<size_t>(n) * sizeof(T));
+}
+
+template <typename Narrow>
+void WidenToInt32(const Column& col, google::protobuf::RepeatedField<int32_t>* dst) {
+  const int64_t n = col.num_rows();
+  dst->Reserve(static_cast<int>(n));
+  for (int64_t i = 0; i < n; ++i) dst->AddAlreadyReserved(col.scalar<Narrow>(i));
+}
+
+Status BadValue(const FieldSchema& f, int64_t row, const std::string& why) {
+  return absl::InvalidArgumentError(
+      StrCat("field '", f.name, "' row ", row, ": ", why));
+}
+
+// One row of an Array field, given as JSON array text, into a ScalarField of element_type.
+Status ArrayRow(const FieldSchema& f, int64_t row, std::string_view text, pb::ScalarField* out) {
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    return BadValue(f, row, "expected a JSON array for an Array field");
+  }
+  if (f.max_capacity > 0 && static_cast<int64_t>(j.size()) > f.max_capacity) {
+    return BadValue(f, row, StrCat(j.size(), " elements exceed max_capacity ", f.max_capacity));
+  }
+  auto mismatch = [&](const nlohmann::json& v) {
+    return BadValue(f, row, StrCat("element ", v.dump(), " is not ",
+                                   DataTypeName(f.element_type)));
+  };
+  switch (f.element_type) {
+    case DataType::kBool: {
+      auto* d = out->mutable_bool_data()->mutable_data();
+      for (const auto& v : j) {
+        if (!v.is_boolean()) return mismatch(v);
+        d->Add(v.get<bool>());
+      }
+      return absl::OkStatus();
+    }
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32: {
+      auto* d = out->mutable_int_data()->mutable_data();
+      for (const auto& v : j) {
+        if (!v.is_number_integer()) return mismatch(v);
+        d->Add(v.get<int32_t>());
+      }
+      return absl::OkStatus();
+    }
+    case DataType::kInt64: {
+      auto* d = out->mutable_long_data()->mutable_data();
+      for (const auto& v : j) {
+        if (!v.is_number_integer()) return mismatch(v);
+        d->Add(v.get<int64_t>());
+      }
+      return absl::OkStatus();
+    }
+    case DataType::kFloat: {
+      auto* d = out->mutable_float_data()->mutable_data();
+      for (const auto& v : j) {
+        if (!v.is_number()) return mismatch(v);
+        d->Add(v.get<float>());
+      }
+      return absl::OkStatus();
+    }
+    case DataType::kDouble: {
+      auto* d = out->mutable_double_data()->mutable_data();
+      for (const auto& v : j) {
+        if (!v.is_number()) return mismatch(v);
+        d->Add(v.get<double>());
+      }
+      return absl::OkStatus();
+    }
+    case DataType::kVarChar: {
+      auto* d = out->mutable_string_data()->mutable_data();
+      for (const auto& v : j) {
+        if (!v.is_string()) return mismatch(v);
+        d->Add(v.get<std::string>());
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::UnimplementedError(StrCat("field '", f.name, "': Array of ",
+                                             DataTypeName(f.element_type),
+                                             " is not supported"));
+  }
+}
+
+Status SparseRows(const FieldSchema& f, const Column& col, pb::VectorField* vec) {
+  auto* sparse = vec->mutable_sparse_float_vector();
+  int64_t dim = 0;
+  for (int64_t i = 0; i < col.num_rows(); ++i) {
+    std::string_view row = col.value(i);
+    if (row.size() % 8 != 0) {
+      return BadValue(f, i, StrCat("sparse row of ", row.size(),
+                                   " bytes is not a list of (uint32, float32) pairs"));
+    }
+    for (size_t off = 0; off < row.size(); off += 8) {
+      uint32_t index;
+      std::memcpy(&index, row.data() + off, sizeof(index));
+      dim = std::max<int64_t>(dim, static_cast<int64_t>(index) + 1);
+    }
+    sparse->add_contents(row.data(), row.size());
+  }
+  sparse->set_dim(dim);
+  vec->set_dim(dim);
+  return absl::OkStatus();
+}
+
+Status ColumnToFieldData(const FieldSchema& f, const Column& col, pb::FieldData* fd) {
+  fd->set_field_name(f.name);
+  fd->set_type(WireType(f.type));
+  const int64_t n = col.num_rows();
+  switch (f.type) {
+    case DataType::kBool: {
+      auto* d = fd->mutable_scalars()->mutable_bool_data()->mutable_data();
+      d->Reserve(static_cast<int>(n));
+      for (int64_t i = 0; i < n; ++i) d->AddAlreadyReserved(col.row(i)[0] != 0);
+      return absl::OkStatus();
+    }
+    case DataType::kInt8:
+      WidenToInt32<int8_t>(col, fd->mutable_scalars()->mutable_int_data()->mutable_data());
+      return absl::OkStatus();
+    case DataType::kInt16:
+      WidenToInt32<int16_t>(col, fd->mutable_scalars()->mutable_int_data()->mutable_data());
+      return absl::OkStatus();
+    case DataType::kInt32:
+      CopyFixed<int32_t>(col, fd->mutable_scalars()->mutable_int_data()->mutable_data());
+      return absl::OkStatus();
+    case DataType::kInt64:
+      CopyFixed<int64_t>(col, fd->mutable_scalars()->mutable_long_data()->mutable_data());
+      return absl::OkStatus();
+    case DataType::kFloat:
+      CopyFixed<float>(col, fd->mutable_scalars()->mutable_float_data()->mutable_data());
+      return absl::OkStatus();
+    case DataType::kDouble:
+      CopyFixed<double>(col, fd->mutable_scalars()->mutable_double_data()->mutable_data());
+      return absl::OkStatus();
+    case DataType::kVarChar: {
+      auto* d = fd->mutable_scalars()->mutable_string_data()->mutable_data();
+      d->Reserve(static_cast<int>(n));
+      for (int64_t i = 0; i < n; ++i) {
+        d->Add(std::string(col.value(i)));
+      }
+      return absl::OkStatus();
+    }
+    case DataType::kJson: {
+      if (f.name == kDynamicFieldName) fd->set_is_dynamic(true);
+      auto* d = fd->mutable_scalars()->mutable_json_data()->mutable_data();
+      d->Reserve(static_cast<int>(n));
+      for (int64_t i = 0; i < n; ++i) d->Add(std::string(col.value(i)));
+      return absl::OkStatus();
+    }
+    case DataType::kArray: {
+      auto* arr = fd->mutable_scalars()->mutable_array_data();
+      arr->set_element_type(WireType(f.element_type));
+      for (int64_t i = 0; i < n; ++i) RETURN_IF_ERROR(ArrayRow(f, i, col.value(i), arr->add_data()));
+      return absl::OkStatus();
+    }
+    case DataType::kFloatVector: {
+      auto* vec = fd->mutable_vectors();
+      vec->set_dim(f.dim);
+      auto* d = vec->mutable_float_vector()->mutable_data();
+      d->Resize(static_cast<int>(n * f.dim), 0.0f);
+      std::memcpy(d->mutable_data(), col.data(), col.size_bytes());
+      return absl::OkStatus();
+    }
+    case DataType::kBinaryVector:
+      fd->mutable_vectors()->set_dim(f.dim);
+      fd->mutable_vectors()->set_binary_vector(col.data(), col.size_bytes());
+      return absl::OkStatus();
+    case DataType::kFloat16Vector:
+      fd->mutable_vectors()->set_dim(f.dim);
+      fd->mutable_vectors()->set_float16_vector(col.data(), col.size_bytes());
+      return absl::OkStatus();
+    case DataType::kBFloat16Vector:
+      fd->mutable_vectors()->set_dim(f.dim);
+      fd->mutable_vectors()->set_bfloat16_vector(col.data(), col.size_bytes());
+      return absl::OkStatus();
+    case DataType::kSparseFloatVector:
+      return SparseRows(f, col, fd->mutable_vectors());
+    case DataType::kNone:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      StrCat("field '", f.name, "': type ", DataTypeName(f.type), " cannot be sent to Milvus"));
+}
+
+}  // namespace
+
+Result<pb::CollectionSchema> ToCollectionSchema(const Schema& schema) {
+  RETURN_IF_ERROR(schema.Validate());
+  pb::CollectionSchema out;
+  out.set_name(schema.collection);
+  out.set_description(schema.description);
+  out.set_enable_dynamic_field(schema.enable_dynamic_field);
+  for (const auto& f : schema.fields) {
+    auto* pf = out.add_fields();
+    pf->set_name(f.name);
+    pf->set_data_type(WireType(f.type));
+    pf->set_is_primary_key(f.primary_key);
+    pf->set_autoid(f.primary_key && f.auto_id);
+    pf->set_is_partition_key(f.partition_key);
+    pf->set_nullable(f.nullable);
+    if (IsVectorType(f.type) && f.type != DataType::kSparseFloatVector) AddParam(pf, "dim", f.dim);
+    if (f.type == DataType::kVarChar) AddParam(pf, "max_length", f.max_length);
+    if (f.type == DataType::kArray) {
+      pf->set_element_type(WireType(f.element_type));
+      if (f.max_capacity > 0) AddParam(pf, "max_capacity", f.max_capacity);
+      if (f.element_type == DataType::kVarChar) AddParam(pf, "max_length", f.max_length);
+    }
+  }
+  return out;
+}
+
+Status AppendFieldsData(const Batch& batch, bool skip_auto_id,
+                        google::protobuf::RepeatedPtrField<pb::FieldData>* out) {
+  if (Status st = batch.Validate(); !st.ok()) {
+    return absl::InvalidArgumentError(std::string(st.message()));
+  }
+  const Schema& schema = *batch.schema();
+  for (size_t i = 0; i < batch.num_columns(); ++i) {
+    const FieldSchema& f = schema.fields[i];
+    if (skip_auto_id && f.primary_key && f.auto_id) continue;
+    RETURN_IF_ERROR(ColumnToFieldData(f, batch.column(i), out->Add()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mm

@@ -1,0 +1,58 @@
+// Streams one FAISS task: a range of rows in the layout's order (flat storage rows, or
+// inverted lists one after another), as batches of about batch_bytes. Codes and ids are
+// read with ReadAt straight from the runs the layout recorded, so a reader holds one batch
+// and its scratch buffers, whatever the index size. Not thread-safe; several readers over
+// the same FaissDataset run in parallel.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/batch.h"
+#include "core/schema.h"
+#include "core/status.h"
+#include "sources/faiss/faiss_id_map.h"
+#include "sources/faiss/faiss_layout.h"
+#include "sources/faiss/faiss_lossy_decoder.h"
+#include "sources/source.h"
+#include "storage/storage.h"
+
+namespace mm::faiss_format {
+
+// Everything a parsed file offers its readers. Immutable after construction, shared.
+struct FaissDataset {
+  std::shared_ptr<RandomAccessFile> file;
+  FaissLayout layout;
+  std::vector<int64_t> run_starts;  // row number of each run's first row; back() = total rows
+  std::vector<std::unique_ptr<FaissIdMap>> id_maps;  // layout.id_maps, innermost first
+  std::unique_ptr<FaissLossyDecoder> decoder;        // lossy layouts only
+  SchemaPtr schema;
+  int64_t rows_per_batch = 1;
+
+  int64_t total_rows() const { return run_starts.empty() ? 0 : run_starts.back(); }
+};
+
+class FaissBatchReader : public BatchReader {
+ public:
+  // REQUIRES: 0 <= begin <= end <= dataset->total_rows().
+  FaissBatchReader(std::shared_ptr<const FaissDataset> dataset, int64_t begin, int64_t end);
+
+  const SchemaPtr& schema() const override { return dataset_->schema; }
+  Result<std::optional<Batch>> Next() override;
+
+ private:
+  // Appends rows [offset, offset + n) of run `run` to the batch's columns.
+  Status ReadRows(const RowRun& run, int64_t offset, int64_t n, Batch& batch);
+
+  std::shared_ptr<const FaissDataset> dataset_;
+  int64_t next_;  // next row to yield
+  int64_t end_;
+  size_t run_;    // run holding next_
+  std::vector<uint8_t> codes_;
+  std::vector<int64_t> ids_;
+  std::vector<float> decoded_;
+};
+
+}  // namespace mm::faiss_format

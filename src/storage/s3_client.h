@@ -1,0 +1,89 @@
+// Signed HTTP requests to one bucket of one S3-compatible endpoint (path-style addressing:
+// scheme://host:port/bucket/key), over libcurl, with retries and S3 errors mapped to Status
+// codes. The storage layer (s3_storage.h) builds the S3 operations on top.
+//
+// Transient failures (connection errors, timeouts, HTTP 5xx and 429, S3 SlowDown and
+// RequestTimeout) are retried with exponential backoff and jitter. The secret key never
+// appears in a log line or an error message; the access key may, to say which one was refused.
+//
+// Thread-safe: each request borrows a curl handle from a pool, so connections are reused.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "storage/sigv4.h"
+
+namespace mm {
+
+class S3Client {
+ public:
+  struct Config {
+    std::string scheme;  // "http" or "https"
+    std::string host;    // "host" or "host:port", sent as the Host header
+    std::string region;
+    std::string bucket;
+    std::string access_key;
+    std::string secret_key;
+    std::string session_token;  // optional, for temporary credentials
+    int max_retries = 5;
+    long connect_timeout_ms = 10000;
+    // Give up on a transfer that moves less than 1 byte/s for this long.
+    long stall_timeout_s = 120;
+  };
+
+  struct Request {
+    std::string method;  // GET, HEAD, PUT, POST, DELETE
+    std::string key;     // object key; empty addresses the bucket
+    sigv4::KeyValues query;
+    sigv4::KeyValues headers;  // extra headers (Range, Content-MD5, ...); all are signed
+    std::string_view body;     // PUT/POST payload; must outlive the call
+    // When set, a 2xx body goes here (at most sink_capacity bytes) instead of into
+    // Response::body: ranged reads land in the caller's buffer without a copy.
+    char* sink = nullptr;
+    size_t sink_capacity = 0;
+    // For a ranged GET answered with the whole object (200): bytes to skip first.
+    uint64_t skip_if_whole = 0;
+  };
+
+  struct Response {
+    long status = 0;
+    std::string body;         // error bodies, XML answers
+    sigv4::KeyValues headers; // names lower-cased
+    size_t sink_bytes = 0;    // bytes written to Request::sink
+
+    // The first header with this lower-case name, or "".
+    std::string Header(std::string_view name) const;
+  };
+
+  static Result<std::shared_ptr<S3Client>> Create(Config config);
+  ~S3Client();
+
+  // Sends `request`, retrying transient failures. Any HTTP status comes back as a Response
+  // (callers decide what 404 means); a transport failure that outlasts the retries is
+  // Unavailable naming the endpoint. `what` ("GET s3://b/k") is for logs and errors.
+  Result<Response> Send(const Request& request, std::string_view what) const;
+
+  // OK for 2xx; otherwise the most specific code: NotFound (NoSuchBucket names the bucket
+  // and endpoint, NoSuchKey / a 404 names `what`), PermissionDenied (403, naming the access
+  // key), InvalidArgument (400, wrong region), Unavailable (5xx, 429), ...
+  Status Check(const Response& response, std::string_view what) const;
+
+  const Config& config() const { return config_; }
+  // "http://host:port", for messages.
+  std::string EndpointUrl() const;
+  // "s3://bucket/key", for messages.
+  std::string ObjectName(std::string_view key) const;
+
+ private:
+  struct Pool;
+  explicit S3Client(Config config);
+
+  Config config_;
+  std::unique_ptr<Pool> pool_;
+};
+
+}  // namespace mm

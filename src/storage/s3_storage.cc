@@ -1,0 +1,538 @@
+#include "storage/s3_storage.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/relative_path.h"
+#include "storage/s3_client.h"
+#include "storage/s3_xml.h"
+
+namespace mm {
+namespace {
+
+constexpr size_t kMinPartSize = 5u << 20;
+constexpr size_t kMaxPartSize = size_t{5} << 30;
+constexpr int kMaxParts = 10000;
+constexpr size_t kDeleteBatch = 1000;  // DeleteObjects' limit
+// Parts uploading in the background while the next one fills: enough to overlap building
+// and sending without holding many part-sized buffers per open file.
+constexpr size_t kMaxPartsInFlight = 1;
+
+std::string Base64Md5(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  unsigned char out[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+}
+
+std::string GetEnv(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+class S3RandomAccessFile : public RandomAccessFile {
+ public:
+  S3RandomAccessFile(std::shared_ptr<S3Client> client, std::string key, uint64_t size)
+      : client_(std::move(client)),
+        key_(std::move(key)),
+        size_(size),
+        name_(client_->ObjectName(key_)) {}
+
+  Result<size_t> ReadAt(uint64_t offset, size_t n, char* out) const override {
+    if (offset >= size_ || n == 0) return size_t{0};
+    size_t want = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+    S3Client::Request request;
+    request.method = "GET";
+    request.key = key_;
+    request.headers = {{"range", StrCat("bytes=", offset, "-", offset + want - 1)}};
+    request.sink = out;
+    request.sink_capacity = want;
+    request.skip_if_whole = offset;
+    std::string what = StrCat("GET ", name_, " bytes ", offset, "+", want);
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    if (response.status == 404) {
+      return absl::NotFoundError(StrCat(name_, " disappeared while being read"));
+    }
+    RETURN_IF_ERROR(client_->Check(response, what));
+    if (response.sink_bytes != want) {
+      return absl::DataLossError(StrCat(what, ": got ", response.sink_bytes,
+                                        " bytes; the object may have changed (size was ",
+                                        size_, ")"));
+    }
+    return want;
+  }
+  uint64_t Size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::shared_ptr<S3Client> client_;
+  std::string key_;
+  uint64_t size_;
+  std::string name_;
+};
+
+class S3WritableFile : public WritableFile {
+ public:
+  S3WritableFile(std::shared_ptr<S3Client> client, std::string key, size_t part_size)
+      : client_(std::move(client)),
+        key_(std::move(key)),
+        name_(client_->ObjectName(key_)),
+        part_size_(part_size) {}
+
+  ~S3WritableFile() override {
+    if (state_ == State::kOpen) {
+      Status s = Abort();
+      if (!s.ok()) spdlog::warn("abandoning {}: {}", name_, std::string(s.message()));
+    }
+  }
+
+  Status Append(std::string_view data) override {
+    RETURN_IF_ERROR(CheckWritable());
+    while (!data.empty()) {
+      // A full buffer is cut only when more bytes come, so a file of exactly one part
+      // still goes up in a single PUT.
+      if (buffer_.size() >= TargetPartSize()) RETURN_IF_ERROR(Keep(CutPart()));
+      size_t take = std::min(data.size(), TargetPartSize() - buffer_.size());
+      buffer_.append(data.data(), take);
+      data.remove_prefix(take);
+      size_ += take;
+    }
+    return absl::OkStatus();
+  }
+
+  Status RewritePrefix(std::string_view data) override {
+    RETURN_IF_ERROR(CheckWritable());
+    if (data.size() > kMaxPrefixRewrite || data.size() > size_) {
+      return absl::InvalidArgumentError(StrCat(
+          "cannot rewrite the first ", data.size(), " bytes of '", name_, "': ", size_,
+          " bytes written, at most ", kMaxPrefixRewrite, " may be rewritten"));
+    }
+    // The prefix lies in part 1, which is either still the buffer or kept aside.
+    std::string& first = first_part_cut_ ? first_part_ : buffer_;
+    std::memcpy(first.data(), data.data(), data.size());
+    return absl::OkStatus();
+  }
+
+  Status Close() override {
+    if (state_ == State::kClosed) return absl::OkStatus();
+    if (state_ == State::kAborted) {
+      return absl::FailedPreconditionError(StrCat("'", name_, "' was aborted; cannot close it"));
+    }
+    Status s = error_.ok() ? Commit() : error_;
+    if (!s.ok()) {
+      Status aborted = Abort();
+      if (!aborted.ok()) spdlog::warn("abandoning {}: {}", name_, std::string(aborted.message()));
+      return s;
+    }
+    state_ = State::kClosed;
+    Release();
+    return absl::OkStatus();
+  }
+
+  // After a successful Close there is nothing to undo: the object stays.
+  Status Abort() override {
+    if (state_ != State::kOpen) return absl::OkStatus();
+    state_ = State::kAborted;
+    for (auto& [number, future] : in_flight_) future.wait();
+    in_flight_.clear();
+    Release();
+    if (upload_id_.empty()) return absl::OkStatus();
+    S3Client::Request request;
+    request.method = "DELETE";
+    request.key = key_;
+    request.query = {{"uploadId", upload_id_}};
+    std::string what = StrCat("AbortMultipartUpload ", name_);
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    if (response.status == 404) return absl::OkStatus();  // already gone
+    return client_->Check(response, what);
+  }
+
+  uint64_t Size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  enum class State { kOpen, kClosed, kAborted };
+
+  Status CheckWritable() const {
+    if (state_ != State::kOpen) {
+      return absl::FailedPreconditionError(StrCat("'", name_, "' is already closed"));
+    }
+    return error_;
+  }
+
+  Status Keep(Status s) {
+    if (!s.ok() && error_.ok()) error_ = s;
+    return s;
+  }
+
+  // The number the buffer becomes when cut.
+  int BufferPartNumber() const { return first_part_cut_ ? next_part_ : 1; }
+
+  // Parts grow by part_size every 1000 parts, so 10000 parts reach 55000 x part_size
+  // (880 GB at 16 MiB) while ordinary files keep the configured size.
+  size_t TargetPartSize() const {
+    return part_size_ * (1 + static_cast<size_t>(BufferPartNumber() - 1) / 1000);
+  }
+
+  void Release() {
+    std::string().swap(buffer_);
+    std::string().swap(first_part_);
+  }
+
+  Status CutPart() {
+    if (!first_part_cut_) {
+      first_part_ = std::move(buffer_);
+      buffer_ = std::string();
+      first_part_cut_ = true;
+      return CreateUpload();
+    }
+    if (next_part_ > kMaxParts) {
+      return absl::ResourceExhaustedError(
+          StrCat(name_, " exceeds S3's ", kMaxParts, " parts; raise the part size"));
+    }
+    while (in_flight_.size() >= kMaxPartsInFlight) RETURN_IF_ERROR(WaitOldest());
+    int number = next_part_++;
+    auto body = std::make_shared<std::string>(std::move(buffer_));
+    buffer_ = std::string();
+    in_flight_.emplace_back(
+        number, std::async(std::launch::async, [client = client_, key = key_,
+                                                upload_id = upload_id_, number, body]() {
+          return UploadPart(*client, key, upload_id, number, *body);
+        }));
+    return absl::OkStatus();
+  }
+
+  Status WaitOldest() {
+    auto [number, future] = std::move(in_flight_.front());
+    in_flight_.pop_front();
+    ASSIGN_OR_RETURN(std::string etag, future.get());
+    parts_.emplace_back(number, std::move(etag));
+    return absl::OkStatus();
+  }
+
+  Status CreateUpload() {
+    S3Client::Request request;
+    request.method = "POST";
+    request.key = key_;
+    request.query = {{"uploads", ""}};
+    std::string what = StrCat("CreateMultipartUpload ", name_);
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    RETURN_IF_ERROR(client_->Check(response, what));
+    std::optional<std::string> id = s3xml::FindFirst(response.body, "UploadId");
+    if (!id || id->empty()) {
+      return absl::DataLossError(StrCat(what, ": the answer has no UploadId: ",
+                                        response.body.substr(0, 300)));
+    }
+    upload_id_ = *id;
+    return absl::OkStatus();
+  }
+
+  static Result<std::string> UploadPart(const S3Client& client, const std::string& key,
+                                        const std::string& upload_id, int number,
+                                        std::string_view body) {
+    S3Client::Request request;
+    request.method = "PUT";
+    request.key = key;
+    request.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
+    request.body = body;
+    std::string what = StrCat("UploadPart ", number, " of ", client.ObjectName(key));
+    ASSIGN_OR_RETURN(S3Client::Response response, client.Send(request, what));
+    RETURN_IF_ERROR(client.Check(response, what));
+    std::string etag = response.Header("etag");
+    if (etag.empty()) return absl::DataLossError(StrCat(what, ": the answer has no ETag"));
+    return etag;
+  }
+
+  Status Commit() {
+    if (!first_part_cut_) {
+      S3Client::Request request;
+      request.method = "PUT";
+      request.key = key_;
+      request.body = buffer_;
+      std::string what = StrCat("PUT ", name_);
+      ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+      return client_->Check(response, what);
+    }
+    if (!buffer_.empty()) RETURN_IF_ERROR(CutPart());
+    // Part 1 goes last: only now is its prefix final.
+    ASSIGN_OR_RETURN(std::string first_etag, UploadPart(*client_, key_, upload_id_, 1, first_part_));
+    parts_.emplace_back(1, std::move(first_etag));
+    while (!in_flight_.empty()) RETURN_IF_ERROR(WaitOldest());
+
+    std::string body = s3xml::CompleteMultipartBody(parts_);
+    S3Client::Request request;
+    request.method = "POST";
+    request.key = key_;
+    request.query = {{"uploadId", upload_id_}};
+    request.body = body;
+    std::string what = StrCat("CompleteMultipartUpload ", name_);
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    RETURN_IF_ERROR(client_->Check(response, what));
+    // S3 may fail a completion after answering 200: the error is in the body.
+    if (response.body.find("<Error>") != std::string::npos) {
+      s3xml::ErrorBody error = s3xml::ParseError(response.body);
+      return absl::UnavailableError(
+          StrCat(what, " failed: ", error.code, ": ", error.message));
+    }
+    upload_id_.clear();
+    return absl::OkStatus();
+  }
+
+  std::shared_ptr<S3Client> client_;
+  std::string key_;
+  std::string name_;
+  size_t part_size_;
+  std::string buffer_;      // bytes not yet cut into a part
+  std::string first_part_;  // part 1, uploaded at Close
+  bool first_part_cut_ = false;
+  std::string upload_id_;
+  int next_part_ = 2;
+  std::deque<std::pair<int, std::future<Result<std::string>>>> in_flight_;
+  std::vector<std::pair<int, std::string>> parts_;  // uploaded: number, ETag
+  uint64_t size_ = 0;
+  State state_ = State::kOpen;
+  Status error_;
+};
+
+}  // namespace
+
+S3Storage::S3Storage(std::shared_ptr<S3Client> client, std::string prefix, size_t part_size,
+                     int list_page_size)
+    : client_(std::move(client)),
+      prefix_(std::move(prefix)),
+      part_size_(part_size),
+      list_page_size_(list_page_size) {}
+
+S3Storage::~S3Storage() = default;
+
+Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
+  S3Client::Config config;
+  config.region = options.region.empty() ? "us-east-1" : options.region;
+  config.bucket = options.bucket;
+  config.max_retries = options.max_retries;
+  if (options.bucket.empty()) return absl::InvalidArgumentError("S3 bucket name is empty");
+  if (options.part_size < kMinPartSize || options.part_size > kMaxPartSize) {
+    return absl::InvalidArgumentError(StrCat("S3 part size must be between ", kMinPartSize,
+                                             " and ", kMaxPartSize, " bytes, not ",
+                                             options.part_size));
+  }
+  if (options.list_page_size < 1 || options.list_page_size > 1000) {
+    return absl::InvalidArgumentError(StrCat("S3 list page size must be 1..1000, not ",
+                                             options.list_page_size));
+  }
+
+  std::string endpoint = options.endpoint;
+  config.scheme = options.use_ssl ? "https" : "http";
+  if (endpoint.rfind("http://", 0) == 0) {
+    config.scheme = "http";
+    endpoint = endpoint.substr(7);
+  } else if (endpoint.rfind("https://", 0) == 0) {
+    config.scheme = "https";
+    endpoint = endpoint.substr(8);
+  }
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  if (endpoint.find('/') != std::string::npos) {
+    return absl::InvalidArgumentError(StrCat("S3 endpoint '", options.endpoint,
+                                             "' must be host[:port], without a path"));
+  }
+  config.host = endpoint.empty() ? StrCat("s3.", config.region, ".amazonaws.com") : endpoint;
+
+  if (options.use_iam) {
+    config.access_key = GetEnv("AWS_ACCESS_KEY_ID");
+    config.secret_key = GetEnv("AWS_SECRET_ACCESS_KEY");
+    config.session_token = GetEnv("AWS_SESSION_TOKEN");
+    if (config.access_key.empty() || config.secret_key.empty()) {
+      return absl::InvalidArgumentError(
+          "S3 use_iam is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set "
+          "in the environment; instance-metadata IAM roles are not supported yet, so export "
+          "the role's temporary credentials (and AWS_SESSION_TOKEN) or set an access key");
+    }
+  } else {
+    config.access_key = options.access_key;
+    config.secret_key = options.secret_key;
+    if (config.access_key.empty() || config.secret_key.empty()) {
+      return absl::InvalidArgumentError(StrCat(
+          "S3 access key and secret key are required for bucket '", options.bucket, "'"));
+    }
+  }
+
+  std::string prefix;
+  if (!options.prefix.empty()) {
+    std::string_view p = options.prefix;
+    while (!p.empty() && p.front() == '/') p.remove_prefix(1);
+    ASSIGN_OR_RETURN(prefix, NormalizeRelativePath(p, StrCat("s3://", options.bucket)));
+    if (!prefix.empty()) prefix.push_back('/');
+  }
+
+  ASSIGN_OR_RETURN(std::shared_ptr<S3Client> client, S3Client::Create(std::move(config)));
+  if (options.check_bucket) {
+    S3Client::Request request;
+    request.method = "HEAD";
+    std::string what = StrCat("HEAD bucket s3://", options.bucket);
+    ASSIGN_OR_RETURN(S3Client::Response response, client->Send(request, what));
+    if (response.status == 404) {
+      return absl::NotFoundError(StrCat("bucket '", options.bucket, "' does not exist at ",
+                                        client->EndpointUrl()));
+    }
+    RETURN_IF_ERROR(client->Check(response, what));
+  }
+  return std::unique_ptr<S3Storage>(
+      new S3Storage(std::move(client), std::move(prefix), options.part_size,
+                    options.list_page_size));
+}
+
+Result<std::string> S3Storage::Key(std::string_view path) const {
+  ASSIGN_OR_RETURN(std::string rel, NormalizeRelativePath(path, Describe()));
+  if (rel.empty()) {
+    return absl::InvalidArgumentError(StrCat("empty file path under ", Describe()));
+  }
+  return prefix_ + rel;
+}
+
+Result<std::string> S3Storage::DirKey(std::string_view path) const {
+  ASSIGN_OR_RETURN(std::string rel, NormalizeRelativePath(path, Describe()));
+  return rel.empty() ? prefix_ : prefix_ + rel + "/";
+}
+
+Result<std::unique_ptr<RandomAccessFile>> S3Storage::OpenRead(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  S3Client::Request request;
+  request.method = "HEAD";
+  request.key = key;
+  std::string name = client_->ObjectName(key);
+  std::string what = StrCat("HEAD ", name);
+  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+  if (response.status == 404) {
+    return absl::NotFoundError(
+        StrCat(name, " does not exist (endpoint ", client_->EndpointUrl(), ")"));
+  }
+  RETURN_IF_ERROR(client_->Check(response, what));
+  std::string length = response.Header("content-length");
+  char* end = nullptr;
+  unsigned long long size = std::strtoull(length.c_str(), &end, 10);
+  if (length.empty() || end == nullptr || *end != '\0') {
+    return absl::DataLossError(
+        StrCat(what, ": the answer has no usable Content-Length ('", length, "')"));
+  }
+  return std::unique_ptr<RandomAccessFile>(
+      new S3RandomAccessFile(client_, std::move(key), static_cast<uint64_t>(size)));
+}
+
+Result<std::unique_ptr<WritableFile>> S3Storage::OpenWrite(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  return std::unique_ptr<WritableFile>(new S3WritableFile(client_, std::move(key), part_size_));
+}
+
+Result<std::vector<FileInfo>> S3Storage::ListKeys(const std::string& key_prefix) {
+  std::vector<FileInfo> out;
+  std::string token;
+  do {
+    S3Client::Request request;
+    request.method = "GET";
+    request.query = {{"list-type", "2"}, {"max-keys", std::to_string(list_page_size_)}};
+    if (!key_prefix.empty()) request.query.emplace_back("prefix", key_prefix);
+    if (!token.empty()) request.query.emplace_back("continuation-token", token);
+    std::string what = StrCat("ListObjectsV2 ", client_->ObjectName(key_prefix));
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    RETURN_IF_ERROR(client_->Check(response, what));
+    ASSIGN_OR_RETURN(s3xml::ListPage page, s3xml::ParseListObjectsV2(response.body));
+    for (auto& [key, size] : page.objects) {
+      // Keys ending in '/' are folder markers some tools create, not files.
+      if (key.size() < prefix_.size() || key.compare(0, prefix_.size(), prefix_) != 0 ||
+          key.back() == '/') {
+        continue;
+      }
+      out.push_back(FileInfo{key.substr(prefix_.size()), size});
+    }
+    token = page.truncated ? page.next_token : "";
+  } while (!token.empty());
+  std::sort(out.begin(), out.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; });
+  return out;
+}
+
+Result<std::vector<FileInfo>> S3Storage::List(std::string_view prefix) {
+  ASSIGN_OR_RETURN(std::string key_prefix, DirKey(prefix));
+  return ListKeys(key_prefix);
+}
+
+Status S3Storage::Delete(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  S3Client::Request request;
+  request.method = "DELETE";
+  request.key = key;
+  std::string what = StrCat("DELETE ", client_->ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+  if (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket") {
+    return absl::OkStatus();
+  }
+  return client_->Check(response, what);
+}
+
+Status S3Storage::DeletePrefix(std::string_view prefix) {
+  ASSIGN_OR_RETURN(std::string key_prefix, DirKey(prefix));
+  ASSIGN_OR_RETURN(std::vector<FileInfo> files, ListKeys(key_prefix));
+  for (size_t start = 0; start < files.size(); start += kDeleteBatch) {
+    size_t end = std::min(files.size(), start + kDeleteBatch);
+    std::vector<std::string> keys;
+    for (size_t i = start; i < end; ++i) keys.push_back(prefix_ + files[i].path);
+    std::string body = s3xml::DeleteObjectsBody(keys);
+    S3Client::Request request;
+    request.method = "POST";
+    request.query = {{"delete", ""}};
+    request.headers = {{"content-md5", Base64Md5(body)}};
+    request.body = body;
+    std::string what = StrCat("DeleteObjects under ", client_->ObjectName(key_prefix));
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    if (response.status == 501) {
+      // Servers without batch delete: one request per object.
+      for (size_t i = start; i < end; ++i) RETURN_IF_ERROR(Delete(files[i].path));
+      continue;
+    }
+    RETURN_IF_ERROR(client_->Check(response, what));
+    std::vector<std::string_view> errors = s3xml::FindAll(response.body, "Error");
+    if (!errors.empty()) {
+      std::string key = s3xml::FindFirst(errors[0], "Key").value_or("?");
+      s3xml::ErrorBody error = s3xml::ParseError(errors[0]);
+      return absl::InternalError(StrCat(what, ": ", errors.size(), " objects not deleted, e.g. ",
+                                        client_->ObjectName(key), " (", error.code, ": ",
+                                        error.message, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+Result<bool> S3Storage::Exists(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  S3Client::Request request;
+  request.method = "HEAD";
+  request.key = key;
+  std::string what = StrCat("HEAD ", client_->ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+  if (response.status == 404) return false;
+  RETURN_IF_ERROR(client_->Check(response, what));
+  return true;
+}
+
+std::string S3Storage::ImportPath(std::string_view path) const {
+  Result<std::string> key = Key(path);
+  return key.ok() ? *key : prefix_ + std::string(path);
+}
+
+std::string S3Storage::Describe() const {
+  std::string out = client_->ObjectName("");
+  if (!prefix_.empty()) out += "/" + prefix_.substr(0, prefix_.size() - 1);
+  return out;
+}
+
+}  // namespace mm
