@@ -445,6 +445,12 @@ Result<std::vector<int64_t>> MilvusClient::Import(const std::string& collection,
   if (files.empty()) {
     return absl::InvalidArgumentError(StrCat("milvus: Import into ", subject, ": no files"));
   }
+  // 2.3 retries internally for ~50 s before reporting a missing collection; ask first.
+  ASSIGN_OR_RETURN(bool exists, HasCollection(collection));
+  if (!exists) {
+    return absl::NotFoundError(StrCat("milvus ", impl_->endpoint.target, ": Import into ",
+                                      subject, ": collection does not exist"));
+  }
   mpb::ImportRequest req;
   req.set_db_name(impl_->options.database);
   req.set_collection_name(collection);
@@ -539,6 +545,28 @@ Result<int64_t> MilvusClient::CountPartitionRows(const std::string& collection,
   RETURN_IF_ERROR(
       impl_->Call(&Stub::GetPartitionStatistics, "GetPartitionStatistics", subject, req, &resp));
   return ParseRowCount(resp.stats(), subject);
+}
+
+Result<int64_t> MilvusClient::QueryCount(const std::string& collection,
+                                         const std::string& partition) {
+  const std::string subject =
+      partition.empty() ? CollectionSubject(collection) : PartitionSubject(collection, partition);
+  mpb::QueryRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  req.add_output_fields("count(*)");
+  if (!partition.empty()) req.add_partition_names(partition);
+  req.set_consistency_level(cpb::ConsistencyLevel::Strong);
+  req.set_use_default_consistency(false);
+  mpb::QueryResults resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::Query, "Query count(*)", subject, req, &resp));
+  for (const auto& fd : resp.fields_data()) {
+    if (fd.field_name() == "count(*)" && fd.scalars().long_data().data_size() == 1) {
+      return fd.scalars().long_data().data(0);
+    }
+  }
+  return absl::InternalError(StrCat("milvus ", impl_->endpoint.target, ": count(*) query on ",
+                                    subject, " returned no count"));
 }
 
 Status MilvusClient::Insert(const std::string& collection, const std::string& partition,

@@ -113,8 +113,13 @@ class MilvusClient {
   // Seals the collection's growing segments and waits until they are persisted.
   Status Flush(const std::string& collection);
   // Rows the server counts for the collection / partition (GetCollectionStatistics row_count).
+  // Counts persisted segments only: inserted rows show up after Flush (imported rows once the
+  // import completes), and rows replaced by Upsert or deleted are still counted.
   Result<int64_t> CountRows(const std::string& collection);
   Result<int64_t> CountPartitionRows(const std::string& collection, const std::string& partition);
+  // Live rows, exactly: a Strong-consistency `count(*)` query (2.2.9+; the collection must be
+  // loaded). `partition` empty means the whole collection.
+  Result<int64_t> QueryCount(const std::string& collection, const std::string& partition = "");
 
   // Sends `batch` (columns in schema order; see milvus/proto_convert.h for layouts). Insert
   // leaves out an auto-ID primary key column. `partition` empty means the batch's partition,

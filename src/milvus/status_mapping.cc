@@ -155,9 +155,13 @@ StatusCode RefineFromReason(StatusCode code, std::string_view reason) {
   if (Contains(reason, "already exist") || Contains(reason, "duplicate collection")) {
     return StatusCode::kAlreadyExists;
   }
-  if (Contains(reason, "not exist") || Contains(reason, "not found") ||
-      Contains(reason, "can't find") || Contains(reason, "cannot find")) {
+  if (Contains(reason, "not exist") || Contains(reason, "non-exist") ||
+      Contains(reason, "not found") || Contains(reason, "can't find") ||
+      Contains(reason, "cannot find")) {
     return StatusCode::kNotFound;
+  }
+  if (Contains(reason, "invalid") || Contains(reason, "illegal")) {
+    return StatusCode::kInvalidArgument;
   }
   return code;
 }

@@ -21,8 +21,10 @@ struct RpcContext {
 };
 
 // Maps Milvus' status. `code` wins when non-zero (2.3+); otherwise `error_code` (2.2). A
-// vague code (UnexpectedError, 65535, ...) is refined from the reason text ("not exist" ->
-// NotFound, "already exist" -> AlreadyExists). `retriable` is Milvus' own hint (2.3+).
+// vague code (UnexpectedError, 65535, ...) is refined from the reason text ("already exist"
+// or "duplicate collection" -> AlreadyExists, "not exist"/"not found" -> NotFound,
+// "invalid"/"illegal" -> InvalidArgument): 2.3 still answers many errors with 65535.
+// `retriable` is Milvus' own hint (2.3+).
 Status MilvusStatusToStatus(int32_t error_code, int32_t code, std::string_view reason,
                             bool retriable, const RpcContext& ctx);
 

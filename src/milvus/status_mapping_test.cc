@@ -52,6 +52,19 @@ TEST(MilvusStatusTest, VagueCodesRefinedFromReason) {
             StatusCode::kAlreadyExists);
   EXPECT_EQ(MilvusStatusToStatus(1, 65535, "collection books does not exist", false, kCtx).code(),
             StatusCode::kNotFound);
+  // What 2.3.5 answers, as seen on a real server.
+  EXPECT_EQ(MilvusStatusToStatus(1, 65535,
+                                 "create duplicate collection with different parameters, "
+                                 "collection: books",
+                                 false, kCtx)
+                .code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(MilvusStatusToStatus(1, 65535, "cannot create index on non-exist field: x", false,
+                                 kCtx)
+                .code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(MilvusStatusToStatus(1, 65535, "invalid index type: NO_SUCH", false, kCtx).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(MilvusStatusToStatus(1, 65535, "something odd", false, kCtx).code(),
             StatusCode::kUnknown);
   EXPECT_EQ(MilvusStatusToStatus(1, 65535, "something odd", true, kCtx).code(),
