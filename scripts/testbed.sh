@@ -131,13 +131,29 @@ milvus_ports=("$P_PROXY" "$P_PROXY_INTERNAL" "$P_METRICS" "$P_ETCD" "$P_ETCD_PEE
 weed_ports=("$P_MASTER" "$P_MASTER_GRPC" "$P_VOLUME" "$P_VOLUME_GRPC" "$P_FILER" "$P_FILER_GRPC"
   "$P_S3" "$P_S3_GRPC")
 
-# Fails if any port is already bound on any address (Milvus listens on all interfaces).
+# Fails if anything listens on one of the ports, on any address (Milvus listens on all
+# interfaces). Binding with SO_REUSEADDR fails exactly when a listener holds the port, while
+# connections left in TIME_WAIT by a previous bed do not count.
 check_ports_free() {
-  local busy=() p
-  for p in "$@"; do
-    if [ -n "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then busy+=("$p"); fi
-  done
-  [ ${#busy[@]} -eq 0 ] || die "port(s) ${busy[*]} already in use (--port-base $PORT_BASE); pick another --port-base or stop what holds them"
+  local busy
+  busy="$("$PY" - "$@" <<'EOF'
+import socket, sys
+busy = []
+for port in map(int, sys.argv[1:]):
+    for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                s.bind((addr, port))
+        except OSError:
+            busy.append(str(port))
+            break
+print(" ".join(busy))
+EOF
+)"
+  [ -z "$busy" ] || die "port(s) $busy already in use (--port-base $PORT_BASE); pick another --port-base or stop what holds them"
 }
 
 # ---------------------------------------------------------------- diagnostics
