@@ -69,6 +69,9 @@ stop_group() {
   # SeaweedFS 4.48's filer waits forever for its S3 subscriber on SIGTERM; its data is
   # disposable, so it gets little grace.
   [ "$name" = seaweedfs ] && grace=3
+  # Milvus 2.3 standalone stops its coordinators first, and its nodes then retry them until
+  # killed; nothing is lost by cutting that short.
+  [ "$name" = milvus ] && grace=5
   pgid="$(cat "$pidfile" 2>/dev/null || true)"
   if ! [[ "$pgid" =~ ^[0-9]+$ ]]; then rm -f "$pidfile"; return 0; fi
   if group_alive "$pgid"; then
@@ -128,19 +131,35 @@ milvus_ports=("$P_PROXY" "$P_PROXY_INTERNAL" "$P_METRICS" "$P_ETCD" "$P_ETCD_PEE
 weed_ports=("$P_MASTER" "$P_MASTER_GRPC" "$P_VOLUME" "$P_VOLUME_GRPC" "$P_FILER" "$P_FILER_GRPC"
   "$P_S3" "$P_S3_GRPC")
 
-# Fails if any port is already bound on any address (Milvus listens on all interfaces).
+# Fails if anything listens on one of the ports, on any address (Milvus listens on all
+# interfaces). Binding with SO_REUSEADDR fails exactly when a listener holds the port, while
+# connections left in TIME_WAIT by a previous bed do not count.
 check_ports_free() {
-  local busy=() p
-  for p in "$@"; do
-    if [ -n "$(ss -Htln "sport = :$p" 2>/dev/null)" ]; then busy+=("$p"); fi
-  done
-  [ ${#busy[@]} -eq 0 ] || die "port(s) ${busy[*]} already in use (--port-base $PORT_BASE); pick another --port-base or stop what holds them"
+  local busy
+  busy="$("$PY" - "$@" <<'EOF'
+import socket, sys
+busy = []
+for port in map(int, sys.argv[1:]):
+    for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                s.bind((addr, port))
+        except OSError:
+            busy.append(str(port))
+            break
+print(" ".join(busy))
+EOF
+)"
+  [ -z "$busy" ] || die "port(s) $busy already in use (--port-base $PORT_BASE); pick another --port-base or stop what holds them"
 }
 
 # ---------------------------------------------------------------- diagnostics
 dump_logs() {
   local f
-  for f in "$LOG_DIR"/*.out "$DIR"/milvus/logs/milvus*.log "$DIR"/seaweedfs/logs/weed.INFO; do
+  for f in "$LOG_DIR"/*.out "$DIR"/milvus/logs/standalone*.log "$DIR"/seaweedfs/logs/weed.INFO; do
     [ -f "$f" ] || continue
     echo "----- last 40 lines of $f" >&2
     tail -n 40 "$f" >&2
@@ -214,16 +233,19 @@ EOF
 # binary it unpacks is started directly (see docs/testbed.md).
 prepare_milvus() {
   local base="$DIR/milvus" extra_json="$1"
-  "$PY" - "$base" "$extra_json" \
+  # The unpacked binaries (about 250 MB) are shared by all beds in $CACHE_DIR; the lock keeps
+  # two beds from unpacking them at once.
+  mkdir -p "$CACHE_DIR"
+  flock "$CACHE_DIR/.milvus-bin.lock" "$PY" - "$base" "$extra_json" "$CACHE_DIR" \
     etcd_port="$P_ETCD" root_coord_port="$P_ROOTCOORD" proxy_port="$P_PROXY" \
     proxy_internal_port="$P_PROXY_INTERNAL" query_coord_port="$P_QUERYCOORD" \
     query_node_port="$P_QUERYNODE" index_coord_port="$P_INDEXCOORD" \
     index_node_port="$P_INDEXNODE" data_coord_port="$P_DATACOORD" data_node_port="$P_DATANODE" <<'EOF'
-import json, re, socket, sys
+import json, os, re, socket, sys
 import milvus
 
-base, extra = sys.argv[1], json.loads(sys.argv[2])
-ports = {k: int(v) for k, v in (a.split("=", 1) for a in sys.argv[3:])}
+base, extra, cache = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
+ports = {k: int(v) for k, v in (a.split("=", 1) for a in sys.argv[4:])}
 # Ports given as constructor kwargs are bound strictly (RuntimeError when busy) instead of
 # drifting to the next free port as the CLI flags do. Its probe binds without SO_REUSEADDR
 # and so fails on ports that only have TIME_WAIT connections left from a previous bed (the
@@ -259,8 +281,16 @@ try:
     cfg.resolve()
 except RuntimeError as e:
     sys.exit(f"testbed: {e}")
-milvus._initialize_data_files(cfg.base_data_dir)
-print(milvus.__version__)
+# Unpacks only what changed (it keeps an md5 per file), so a running bed's files stay put.
+shared = os.path.join(cache, f"milvus-{milvus.__version__}")
+milvus._initialize_data_files(shared)
+os.makedirs(os.path.join(base, "bin"), exist_ok=True)
+link = os.path.join(base, "bin", "milvus")
+if os.path.lexists(link):
+    os.remove(link)
+# Started through this link, the server's command line names the bed (stop checks that).
+os.symlink(os.path.join(shared, "bin", "milvus"), link)
+print(milvus.__version__, os.path.join(shared, "bin"))
 EOF
   # The embedded etcd listens on 2379/2380 unless given its own config file.
   cat > "$base/configs/embedEtcd.yaml" <<EOF
@@ -276,12 +306,12 @@ EOF
 }
 
 start_milvus() {
-  local base="$DIR/milvus"
+  local base="$DIR/milvus" lib_dir="$1"
   log "starting Milvus (proxy $P_PROXY, metrics $P_METRICS, etcd $P_ETCD)"
   mkdir -p "$base/run"
   spawn milvus "$base" env DEPLOY_MODE=STANDALONE METRICS_PORT="$P_METRICS" \
     MILVUS_RUN_DIR="$base/run" ETCD_CONFIG_PATH="$base/configs/embedEtcd.yaml" \
-    LD_LIBRARY_PATH="$base/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    MILVUSCONF="$base/configs" LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$base/bin/milvus" run standalone
 }
 
@@ -322,27 +352,30 @@ cmd_start() {
   trap 'rc=$?; if [ $rc -ne 0 ]; then log "start failed; stopping what was started"; cmd_stop || true; fi' EXIT
   local t0=$SECONDS
 
-  local extra='{}'
+  # Each component registers "the first unicastable address" (this machine's LAN address)
+  # for the others to dial unless told otherwise; keep all of it on loopback.
+  local extra='{"rootCoord.ip":"127.0.0.1","proxy.ip":"127.0.0.1","queryCoord.ip":"127.0.0.1",'\
+'"queryNode.ip":"127.0.0.1","indexNode.ip":"127.0.0.1","dataCoord.ip":"127.0.0.1",'\
+'"dataNode.ip":"127.0.0.1"'
   if [ "$STORAGE" = s3 ]; then
     start_seaweedfs
     wait_until "$PID_DIR/seaweedfs.pid" "SeaweedFS S3 on $P_S3" s3_make_bucket
     log "S3 ready after $((SECONDS - t0)) s"
-    extra=$(printf '{"common.storageType":"minio","minio.address":"127.0.0.1","minio.port":%d,'\
+    extra+=$(printf ',"common.storageType":"minio","minio.address":"127.0.0.1","minio.port":%d,'\
 '"minio.accessKeyID":"%s","minio.secretAccessKey":"%s","minio.bucketName":"%s",'\
 '"minio.useSSL":false,"minio.rootPath":"files","minio.region":"%s"' \
       "$P_S3" "$S3_AK" "$S3_SK" "$S3_BUCKET" "$S3_REGION")
-    [ "$AUTH" = 1 ] && extra+=',"common.security.authorizationEnabled":true'
-    extra+='}'
-  elif [ "$AUTH" = 1 ]; then
-    extra='{"common.security.authorizationEnabled":true}'
   fi
+  [ "$AUTH" = 1 ] && extra+=',"common.security.authorizationEnabled":true'
+  extra+='}'
   # yaml booleans: the config writer prints Python's True/False otherwise.
   extra="${extra//:true/:\"true\"}"; extra="${extra//:false/:\"false\"}"
 
-  local version
-  version="$(prepare_milvus "$extra")" || die "could not prepare the Milvus config"
+  local version lib_dir
+  read -r version lib_dir < <(prepare_milvus "$extra") && [ -n "$lib_dir" ] \
+    || die "could not prepare the Milvus config"
   local t1=$SECONDS
-  start_milvus
+  start_milvus "$lib_dir"
   wait_until "$PID_DIR/milvus.pid" "Milvus /healthz on $P_METRICS" milvus_healthz
   wait_until "$PID_DIR/milvus.pid" "pymilvus connect to $P_PROXY" milvus_connect
   log "Milvus $version ready after $((SECONDS - t1)) s"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ class Testbed:
         """The end of the server logs, for failure messages."""
         out = []
         for path in sorted(self.dir.glob("logs/*.out")) + sorted(
-                self.dir.glob("milvus/logs/milvus*.log")):
+                self.dir.glob("milvus/logs/standalone*.log")):
             text = path.read_text(errors="replace").splitlines()[-lines:]
             out.append(f"----- {path}\n" + "\n".join(text))
         return "\n".join(out)
@@ -202,6 +203,9 @@ def _start_bed(tmp_path_factory, name: str, storage: str, auth: bool = False
         if stopped.returncode != 0:
             raise RuntimeError(f"scripts/testbed.sh stop --dir {bed_dir} failed:\n"
                                f"{stopped.stderr}")
+        # pytest keeps the last three sessions' tmp dirs: keep the logs, not ~200 MB of data.
+        for data in (bed_dir / "milvus" / "data", bed_dir / "seaweedfs" / "data"):
+            shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

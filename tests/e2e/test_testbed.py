@@ -6,6 +6,7 @@ reports (key lookup, state sequence, auth, start/stop hygiene)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import time
 from pathlib import Path
@@ -228,3 +229,4 @@ def test_failed_start_leaves_nothing_running(tmp_path: Path):
     # stop is idempotent.
     for _ in range(2):
         assert run_testbed_sh("stop", "--dir", str(tmp_path)).returncode == 0
+    shutil.rmtree(tmp_path / "milvus" / "data", ignore_errors=True)
