@@ -1,0 +1,227 @@
+#include "pipeline/load_job.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace mm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct PartRef {
+  size_t collection;
+  PartInfo part;
+};
+
+// Creates (or reuses, or recreates) the collection and its partitions, once per migration.
+Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t index,
+                         const LoadOptions& options) {
+  CollectionManifest cm = store.Snapshot().collections[index];
+  const std::string& name = cm.schema.collection;
+  if (!cm.load_prepared) {
+    ASSIGN_OR_RETURN(bool exists, milvus.HasCollection(name));
+    int64_t rows_before = 0;
+    bool create = !exists;
+    if (exists) {
+      switch (options.if_exists) {
+        case IfCollectionExists::kFail:
+          return absl::AlreadyExistsError(StrCat(
+              "collection '", name, "' already exists in Milvus at ", milvus.endpoint(),
+              "; set target.create.collection.ifExists to append or recreate"));
+        case IfCollectionExists::kRecreate:
+          spdlog::warn("load: dropping the existing collection '{}' (ifExists: recreate)", name);
+          RETURN_IF_ERROR(milvus.DropCollection(name));
+          create = true;
+          break;
+        case IfCollectionExists::kAppend: {
+          ASSIGN_OR_RETURN(rows_before, milvus.CountRows(name));
+          spdlog::info("load: appending to the existing collection '{}' ({} rows)", name,
+                       rows_before);
+          break;
+        }
+      }
+    }
+    if (create) {
+      RETURN_IF_ERROR(milvus.CreateCollection(cm.schema, cm.shards_num, ""));
+      spdlog::info("load: created collection '{}' ({} shards)", name, cm.shards_num);
+    }
+    RETURN_IF_ERROR(store.Update([&](Manifest& m) {
+      auto& c = m.collections[index];
+      c.load_prepared = true;
+      c.created_by_load = create;
+      c.rows_before_load = rows_before;
+    }));
+  }
+  for (const auto& partition : cm.partitions) {
+    ASSIGN_OR_RETURN(bool has, milvus.HasPartition(name, partition));
+    if (!has) RETURN_IF_ERROR(milvus.CreatePartition(name, partition));
+  }
+  return absl::OkStatus();
+}
+
+// Submits (unless already submitted) and waits for one part's import.
+Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore& store,
+                           const PartRef& ref, const LoadOptions& options) {
+  const std::string collection = store.Snapshot().collections[ref.collection].schema.collection;
+  ImportRecord record;
+  {
+    Manifest m = store.Snapshot();
+    auto it = m.collections[ref.collection].imports.find(ref.part.dir);
+    if (it != m.collections[ref.collection].imports.end()) record = it->second;
+  }
+  if (record.task_ids.empty()) {
+    std::vector<std::string> files;
+    for (const auto& f : ref.part.files) files.push_back(storage.ImportPath(f));
+    ASSIGN_OR_RETURN(record.task_ids, milvus.Import(collection, ref.part.partition, files));
+    RETURN_IF_ERROR(store.Update([&](Manifest& m) {
+      m.collections[ref.collection].imports[ref.part.dir] = record;
+    }));
+  } else {
+    spdlog::info("load: part {} was submitted by an earlier run; waiting for it", ref.part.dir);
+  }
+
+  const auto deadline = Clock::now() + std::chrono::seconds(options.import_timeout_s);
+  int64_t rows = 0;
+  for (int64_t task_id : record.task_ids) {
+    while (true) {
+      ASSIGN_OR_RETURN(ImportProgress p, milvus.GetImportState(task_id));
+      if (p.state == ImportState::kCompleted) {
+        rows += p.row_count;
+        break;
+      }
+      if (p.state == ImportState::kFailed || p.state == ImportState::kFailedAndCleaned) {
+        // A failed task is forgotten so a rerun submits the part again.
+        store.Update([&](Manifest& m) {
+          m.collections[ref.collection].imports.erase(ref.part.dir);
+        }).IgnoreError();
+        return absl::AbortedError(StrCat("Milvus import of part ", ref.part.dir, " (task ",
+                                         task_id, ") failed: ", p.failed_reason));
+      }
+      if (Clock::now() > deadline) {
+        return absl::DeadlineExceededError(StrCat(
+            "Milvus import of part ", ref.part.dir, " (task ", task_id, ") did not finish in ",
+            options.import_timeout_s, "s (loader.import.timeoutSeconds); rerun load to keep "
+            "waiting for it"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.poll_interval_ms));
+    }
+  }
+  if (rows != ref.part.rows) {
+    return absl::DataLossError(StrCat("Milvus imported ", rows, " rows from part ", ref.part.dir,
+                                      ", which holds ", ref.part.rows));
+  }
+  RETURN_IF_ERROR(store.Update([&](Manifest& m) {
+    auto& r = m.collections[ref.collection].imports[ref.part.dir];
+    r.completed = true;
+    r.rows = rows;
+  }));
+  return rows;
+}
+
+}  // namespace
+
+Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStore& store,
+                            const LoadOptions& options) {
+  ASSIGN_OR_RETURN(std::optional<Manifest> loaded, store.Load());
+  if (!loaded) {
+    return absl::NotFoundError(StrCat("no dump found in ", storage.Describe(),
+                                      " (no manifest.json): run dump first"));
+  }
+  if (!loaded->dump_complete) {
+    return absl::FailedPreconditionError(StrCat("the dump in ", storage.Describe(),
+                                                " is incomplete: rerun dump (it resumes)"));
+  }
+  const auto start = Clock::now();
+  LoadSummary summary;
+  for (size_t c = 0; c < loaded->collections.size(); ++c) {
+    const CollectionManifest& cm = loaded->collections[c];
+    const std::string& name = cm.schema.collection;
+    Status prepared = PrepareCollection(milvus, store, c, options);
+    if (!prepared.ok()) return prepared;
+
+    std::vector<PartRef> todo;
+    for (const auto& [task_id, task] : cm.tasks) {
+      for (const auto& part : task.parts) {
+        auto it = cm.imports.find(part.dir);
+        if (it != cm.imports.end() && it->second.completed) {
+          ++summary.parts_skipped;
+        } else {
+          todo.push_back({c, part});
+        }
+      }
+    }
+    spdlog::info("load: importing {} part(s) into '{}' ({} imported earlier)", todo.size(),
+                 name, summary.parts_skipped);
+
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::atomic<int64_t> rows{0};
+    std::mutex error_mu;
+    Status first_error;
+    auto worker = [&] {
+      while (!failed.load()) {
+        size_t i = next.fetch_add(1);
+        if (i >= todo.size()) return;
+        auto imported = ImportPart(milvus, storage, store, todo[i], options);
+        if (!imported.ok()) {
+          std::lock_guard lock(error_mu);
+          if (first_error.ok()) first_error = imported.status();
+          failed = true;
+          return;
+        }
+        rows += *imported;
+        spdlog::info("load: part {} imported: {} rows", todo[i].part.dir, *imported);
+      }
+    };
+    std::vector<std::thread> threads;
+    int n = std::max(1, std::min<int>(options.workers, static_cast<int>(todo.size())));
+    for (int i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+    summary.rows += rows.load();
+    summary.parts += static_cast<int>(todo.size());
+
+    if (!first_error.ok()) {
+      Manifest m = store.Snapshot();
+      const auto& state = m.collections[c];
+      bool any_completed = false;
+      for (const auto& [dir, r] : state.imports) any_completed |= r.completed;
+      // A collection this migration created holds nothing the user had: drop it rather
+      // than leave a half-filled one behind.
+      // A timeout keeps everything: the imports may still finish, and a rerun waits for them.
+      if (state.created_by_load && !absl::IsDeadlineExceeded(first_error)) {
+        spdlog::warn("load: dropping collection '{}' that this load created, after the error",
+                     name);
+        milvus.DropCollection(name).IgnoreError();
+        store.Update([&](Manifest& mm) {
+          auto& x = mm.collections[c];
+          x.load_prepared = false;
+          x.created_by_load = false;
+          x.imports.clear();
+        }).IgnoreError();
+      } else if (any_completed) {
+        spdlog::warn("load: collection '{}' existed before and now holds part of the rows; "
+                     "rerun load to finish (imported parts are not imported again)", name);
+      }
+      return first_error;
+    }
+
+    // Every row the dump wrote must be there, no more and no less.
+    ASSIGN_OR_RETURN(int64_t count, milvus.CountRows(name));
+    Manifest m = store.Snapshot();
+    const int64_t expected = m.collections[c].rows_before_load + m.collections[c].total_rows;
+    if (count != expected) {
+      return absl::DataLossError(StrCat("collection '", name, "' counts ", count,
+                                        " rows after the load, expected ", expected, " (",
+                                        m.collections[c].rows_before_load, " before + ",
+                                        m.collections[c].total_rows, " dumped)"));
+    }
+    spdlog::info("load: collection '{}' holds {} rows, as expected", name, count);
+  }
+  summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace mm
