@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs what is missing, builds the tool twice
+# (release, and Debug with ASan/UBSan), starts one real test bed (Milvus 2.3.5 on a
+# SeaweedFS S3 store, loopback only), runs the unit tests of both builds against it,
+# then the end-to-end suite (which reuses that bed and starts the others it needs).
+# Everything started here is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+cache="${MM_CACHE_DIR:-$HOME/.cache/milvus-migration}"
+venv="$cache/venv"
+
+bash scripts/setup.sh
+echo "== build (release)"
+bash scripts/build.sh release
+echo "== build (asan+ubsan)"
+bash scripts/build.sh asan
+
+bed=$(mktemp -d /tmp/mm-testbed.XXXXXX)
+cleanup() { bash "$repo/scripts/testbed.sh" stop --dir "$bed" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+echo "== test bed"
+bash scripts/testbed.sh start --dir "$bed" --storage s3
+set -a; . "$bed/testbed.env"; set +a
+export MM_TEST_S3_ENDPOINT="$MM_S3_ENDPOINT" MM_TEST_S3_BUCKET="$MM_S3_BUCKET" \
+       MM_TEST_S3_AK="$MM_S3_AK" MM_TEST_S3_SK="$MM_S3_SK" \
+       MM_TEST_MILVUS_ENDPOINT="$MM_MILVUS_ENDPOINT" MM_TEST_MILVUS_LOCAL_IMPORT=0
+
+failed=0
+echo "== unit tests (release)"
+ctest --test-dir build --output-on-failure -j2 || failed=1
+echo "== unit tests (asan+ubsan)"
+ctest --test-dir build-asan --output-on-failure -j2 || failed=1
+
+echo "== end-to-end tests"
+export MM_TESTBED_REUSE="$bed/testbed.env" MM_BINARY="$repo/build/milvus-migration"
+"$venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider || failed=1
+
+if [ "$failed" -ne 0 ]; then
+  echo "FAILED: see the output above" >&2
+  exit 1
+fi
+echo "all tests passed"
