@@ -141,8 +141,12 @@ Result<std::vector<CollectionPlan>> FaissSource::Plan() {
   plan.shards_num = options_.shards_num;
   plan.total_rows = dataset_->total_rows();
   const int64_t stored_row_bytes = layout.code_size + 8;
-  for (int64_t begin = 0; begin < plan.total_rows; begin += options_.rows_per_task) {
-    const int64_t end = std::min(plan.total_rows, begin + options_.rows_per_task);
+  int64_t rows_per_task = options_.rows_per_task;
+  if (options_.task_bytes > 0) {
+    rows_per_task = std::min(rows_per_task, std::max<int64_t>(1, options_.task_bytes / stored_row_bytes));
+  }
+  for (int64_t begin = 0; begin < plan.total_rows; begin += rows_per_task) {
+    const int64_t end = std::min(plan.total_rows, begin + rows_per_task);
     plan.tasks.push_back(SourceTask{.id = StrCat(kTaskPrefix, begin, "-", end),
                                     .collection = options_.collection,
                                     .rows = end - begin,

@@ -30,7 +30,10 @@ struct FaissSourceOptions {
   // "L2", "IP", "HAMMING", ...; "" = from the index (binary indexes: HAMMING).
   std::string metric_type;
   int32_t shards_num = 0;
-  int64_t rows_per_task = 1 << 20;  // rows a task covers (tasks are row ranges)
+  int64_t rows_per_task = 1 << 20;  // most rows a task covers (tasks are row ranges)
+  // Most payload bytes a task covers, so that a mid-size index still splits into enough
+  // tasks to keep every dump worker busy; 0 = no byte limit.
+  int64_t task_bytes = 128 << 20;
   int64_t batch_bytes = 4 << 20;    // a batch holds about this many bytes
   std::string id_field = "id";      // names used by the Go tool
   std::string vector_field = "data";
