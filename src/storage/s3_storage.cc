@@ -7,6 +7,7 @@
 #include <cstring>
 #include <deque>
 #include <future>
+#include <optional>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -102,7 +103,12 @@ class S3WritableFile : public WritableFile {
       // A full buffer is cut only when more bytes come, so a file of exactly one part
       // still goes up in a single PUT.
       if (buffer_.size() >= TargetPartSize()) RETURN_IF_ERROR(Keep(CutPart()));
-      size_t take = std::min(data.size(), TargetPartSize() - buffer_.size());
+      size_t target = TargetPartSize();
+      size_t take = std::min(data.size(), target - buffer_.size());
+      if (buffer_.size() + take > buffer_.capacity()) {
+        // Geometric growth, but never past a part: parts are held in memory.
+        buffer_.reserve(std::min(target, std::max(2 * buffer_.capacity(), buffer_.size() + take)));
+      }
       buffer_.append(data.data(), take);
       data.remove_prefix(take);
       size_ += take;

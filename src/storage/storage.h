@@ -54,7 +54,8 @@ class Storage {
   virtual ~Storage() = default;
   virtual Result<std::unique_ptr<RandomAccessFile>> OpenRead(std::string_view path) = 0;
   virtual Result<std::unique_ptr<WritableFile>> OpenWrite(std::string_view path) = 0;
-  // Files under `prefix` (recursively), sorted by path.
+  // Files under `prefix` (recursively), sorted by path. `prefix` names a directory:
+  // "a/b" covers "a/b/x" but not "a/bc"; "" is everything. A missing prefix lists nothing.
   virtual Result<std::vector<FileInfo>> List(std::string_view prefix) = 0;
   // NotFound is not an error: deleting what is absent succeeds.
   virtual Status Delete(std::string_view path) = 0;
