@@ -20,7 +20,9 @@ bed=$(mktemp -d /tmp/mm-testbed.XXXXXX)
 cleanup() { bash "$repo/scripts/testbed.sh" stop --dir "$bed" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 echo "== test bed"
-bash scripts/testbed.sh start --dir "$bed" --storage s3
+# MM_TESTBED_PORT_BASE moves every port of every bed (see docs/testbed.md).
+export MM_TESTBED_PORT_BASE="${MM_TESTBED_PORT_BASE:-19700}"
+bash scripts/testbed.sh start --dir "$bed" --storage s3 --port-base "$MM_TESTBED_PORT_BASE"
 set -a; . "$bed/testbed.env"; set +a
 export MM_TEST_S3_ENDPOINT="$MM_S3_ENDPOINT" MM_TEST_S3_BUCKET="$MM_S3_BUCKET" \
        MM_TEST_S3_AK="$MM_S3_AK" MM_TEST_S3_SK="$MM_S3_SK" \

@@ -209,7 +209,8 @@ EOF
     -volume.port="$P_VOLUME" -volume.port.grpc="$P_VOLUME_GRPC" -volume.max=32 -volume.preStopSeconds=0 \
     -filer -filer.port="$P_FILER" -filer.port.grpc="$P_FILER_GRPC" \
     -s3 -s3.port="$P_S3" -s3.port.grpc="$P_S3_GRPC" -s3.port.iceberg=0 -s3.port.lance=0 \
-    -s3.config="$sw/s3.json" "${sock_args[@]}"
+    -s3.config="$sw/s3.json" "${sock_args[@]}" \
+    -s3.autoCreateBucket=false  # as on AWS: a write to a missing bucket must fail
 }
 
 # Creates the bucket (idempotent); succeeding also proves the S3 gateway checks our keys.
