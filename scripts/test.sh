@@ -16,17 +16,28 @@ bash scripts/build.sh release
 echo "== build (asan+ubsan)"
 bash scripts/build.sh asan
 
+# Two beds: Milvus on a SeaweedFS S3 store, and Milvus on local disk (whose imports take
+# absolute paths, which the client's own unit tests use). The e2e suite reuses both.
 bed=$(mktemp -d /tmp/mm-testbed.XXXXXX)
-cleanup() { bash "$repo/scripts/testbed.sh" stop --dir "$bed" >/dev/null 2>&1 || true; }
+cleanup() {
+  bash "$repo/scripts/testbed.sh" stop --dir "$bed/s3" >/dev/null 2>&1 || true
+  bash "$repo/scripts/testbed.sh" stop --dir "$bed/local" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
-echo "== test bed"
+echo "== test beds"
 # MM_TESTBED_PORT_BASE moves every port of every bed (see docs/testbed.md).
 export MM_TESTBED_PORT_BASE="${MM_TESTBED_PORT_BASE:-19700}"
-bash scripts/testbed.sh start --dir "$bed" --storage s3 --port-base "$MM_TESTBED_PORT_BASE"
-set -a; . "$bed/testbed.env"; set +a
-export MM_TEST_S3_ENDPOINT="$MM_S3_ENDPOINT" MM_TEST_S3_BUCKET="$MM_S3_BUCKET" \
-       MM_TEST_S3_AK="$MM_S3_AK" MM_TEST_S3_SK="$MM_S3_SK" \
-       MM_TEST_MILVUS_ENDPOINT="$MM_MILVUS_ENDPOINT" MM_TEST_MILVUS_LOCAL_IMPORT=0
+bash scripts/testbed.sh start --dir "$bed/s3" --storage s3 --port-base "$MM_TESTBED_PORT_BASE"
+bash scripts/testbed.sh start --dir "$bed/local" --storage local \
+  --port-base "$((MM_TESTBED_PORT_BASE + 40))"
+s3_env() { (. "$bed/s3/testbed.env"; eval echo "\$$1"); }
+local_env() { (. "$bed/local/testbed.env"; eval echo "\$$1"); }
+export MM_TEST_S3_ENDPOINT="$(s3_env MM_S3_ENDPOINT)" MM_TEST_S3_BUCKET="$(s3_env MM_S3_BUCKET)" \
+       MM_TEST_S3_AK="$(s3_env MM_S3_AK)" MM_TEST_S3_SK="$(s3_env MM_S3_SK)" \
+       MM_TEST_MILVUS_ENDPOINT="$(local_env MM_MILVUS_ENDPOINT)"
+# FAISS indexes written by pip's faiss-cpu, read by the C++ reader's unit tests.
+"$venv/bin/python" tests/fixtures/make_faiss_fixtures.py "$bed/faiss-fixtures" >/dev/null
+export MM_FAISS_FIXTURES="$bed/faiss-fixtures"
 
 failed=0
 echo "== unit tests (release)"
@@ -35,7 +46,7 @@ echo "== unit tests (asan+ubsan)"
 ctest --test-dir build-asan --output-on-failure -j2 || failed=1
 
 echo "== end-to-end tests"
-export MM_TESTBED_REUSE="$bed/testbed.env" MM_BINARY="$repo/build/milvus-migration"
+export MM_TESTBED_REUSE="$bed/s3/testbed.env,$bed/local/testbed.env" MM_BINARY="$repo/build/milvus-migration"
 "$venv/bin/python" -m pytest tests/e2e -q -p no:cacheprovider || failed=1
 
 if [ "$failed" -ne 0 ]; then
