@@ -26,9 +26,15 @@ Status DumpWith(const MigrationConfig& config, Storage& output) {
 
 Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& milvus) {
   ManifestStore store(&output);
-  LoadOptions options{.workers = config.loader_limit,
+  LoadOptions options{.target = StrCat(config.milvus_endpoint, "/",
+                                      config.milvus_database.empty() ? "default"
+                                                                     : config.milvus_database),
+                      .workers = config.loader_limit,
                       .import_timeout_s = config.import_timeout_s,
-                      .if_exists = config.if_exists};
+                      .if_exists = config.if_exists,
+                      .index_type = config.index_type,
+                      .index_params = config.index_params,
+                      .load_collection = config.load_collection};
   ASSIGN_OR_RETURN(LoadSummary s, RunLoad(milvus, output, store, options));
   spdlog::info("load: done: {} rows in {} part(s) imported in {:.2f}s{}", s.rows, s.parts,
                s.seconds,

@@ -60,6 +60,17 @@ class ConfigReader {
     return absl::OkStatus();
   }
 
+  Status Get(const std::string& key, std::map<std::string, std::string>* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    if (!n.IsMap()) return Error(key, "a mapping of names to values");
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) return Error(key + "." + kv.first.as<std::string>(), "a value");
+      (*out)[kv.first.as<std::string>()] = kv.second.Scalar();
+    }
+    return absl::OkStatus();
+  }
+
   Status Error(const std::string& key, const std::string& expected) const {
     YAML::Node n = Find(key);
     std::string got = n.IsScalar() ? "'" + n.Scalar() + "'" : "a nested value";
@@ -145,6 +156,13 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.GetInt("target.create.collection.shardsNum", &c.shards_num));
   RETURN_IF_ERROR(r.GetInt("target.create.collection.dim", &c.dim));
   RETURN_IF_ERROR(r.Get("target.create.collection.metricType", &c.metric_type));
+  RETURN_IF_ERROR(r.Get("target.create.index.type", &c.index_type));
+  RETURN_IF_ERROR(r.Get("target.create.index.params", &c.index_params));
+  RETURN_IF_ERROR(r.Get("target.create.loadCollection", &c.load_collection));
+  if (c.load_collection && c.index_type.empty()) {
+    return r.Invalid("target.create.loadCollection",
+                     "needs target.create.index.type: Milvus loads only indexed collections");
+  }
   std::string if_exists = "fail";
   RETURN_IF_ERROR(r.Get("target.create.collection.ifExists", &if_exists));
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "core/status.h"
@@ -61,6 +62,12 @@ struct MigrationConfig {
   int64_t dim = 0;
   std::string metric_type;  // "" = from the source
   IfCollectionExists if_exists = IfCollectionExists::kFail;
+
+  // target.create.index.*: an index on the vector field once the rows are in, with the
+  // collection's metric; no index when the type is empty (as the Go tool).
+  std::string index_type;
+  std::map<std::string, std::string> index_params;
+  bool load_collection = false;  // target.create.loadCollection: load it for search after
 };
 
 // Parses YAML text; `path` names the file in messages.

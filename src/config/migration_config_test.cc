@@ -117,6 +117,22 @@ TEST(MigrationConfigTest, ErrorsNameTheKey) {
                 "target.milvus2x.endpoint");
 }
 
+TEST(MigrationConfigTest, IndexKeys) {
+  auto c = ParseMigrationConfig(
+      Replace(kGoFaissExample, "metricType: L2",
+              "metricType: L2\n    index:\n      type: HNSW\n      params:\n        M: 16\n"
+              "        efConstruction: 200\n    loadCollection: true"),
+      "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->index_type, "HNSW");
+  EXPECT_EQ(c->index_params.at("M"), "16");
+  EXPECT_EQ(c->index_params.at("efConstruction"), "200");
+  EXPECT_TRUE(c->load_collection);
+  EXPECT_TRUE(ParseMigrationConfig(kGoFaissExample, "m.yaml")->index_type.empty());
+  ExpectInvalid(Replace(kGoFaissExample, "metricType: L2", "metricType: L2\n    loadCollection: true"),
+                "target.create.loadCollection");
+}
+
 TEST(MigrationConfigTest, BadYamlAndMissingFile) {
   auto c = ParseMigrationConfig("a: [1, 2", "bad.yaml");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);

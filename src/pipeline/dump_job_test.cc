@@ -2,72 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "pipeline/testing_source.h"
 #include "storage/memory_storage.h"
 
 namespace mm {
 namespace {
-
-// A source of `tasks` tasks of `rows` rows each, ids task*1000 + row, 2-dim vectors;
-// task `fail_task` fails after its first batch.
-class CountingSource : public Source {
- public:
-  CountingSource(int tasks, int64_t rows, int fail_task = -1)
-      : tasks_(tasks), rows_(rows), fail_task_(fail_task) {
-    auto s = std::make_shared<Schema>();
-    s->collection = "c";
-    s->fields.push_back({.name = "id", .type = DataType::kInt64, .primary_key = true});
-    s->fields.push_back({.name = "data", .type = DataType::kFloatVector, .dim = 2});
-    schema_ = s;
-  }
-  Result<std::vector<CollectionPlan>> Plan() override {
-    CollectionPlan p;
-    p.schema = schema_;
-    p.metric_type = "L2";
-    for (int t = 0; t < tasks_; ++t) {
-      p.tasks.push_back({.id = StrCat("t", t), .collection = "c", .rows = rows_});
-    }
-    return std::vector<CollectionPlan>{p};
-  }
-  Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask& task) override {
-    opened_.fetch_add(1);
-    int t = std::stoi(task.id.substr(1));
-    return std::unique_ptr<BatchReader>(new Reader(schema_, t, rows_, t == fail_task_));
-  }
-  int opened() const { return opened_.load(); }
-
- private:
-  class Reader : public BatchReader {
-   public:
-    Reader(SchemaPtr s, int task, int64_t rows, bool fail)
-        : schema_(std::move(s)), task_(task), rows_(rows), fail_(fail) {}
-    const SchemaPtr& schema() const override { return schema_; }
-    Result<std::optional<Batch>> Next() override {
-      if (done_ >= rows_) return std::optional<Batch>();
-      if (fail_ && done_ > 0) return absl::DataLossError("boom at row 7");
-      Batch b(schema_);
-      int64_t n = std::min<int64_t>(7, rows_ - done_);
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t id = task_ * 1000 + done_ + i;
-        float v[2] = {static_cast<float>(id), -static_cast<float>(id)};
-        b.column(0).AppendFixed(&id, 1);
-        b.column(1).AppendFixed(v, 1);
-      }
-      done_ += n;
-      return std::optional<Batch>(std::move(b));
-    }
-
-   private:
-    SchemaPtr schema_;
-    int task_;
-    int64_t rows_, done_ = 0;
-    bool fail_;
-  };
-  int tasks_;
-  int64_t rows_;
-  int fail_task_;
-  SchemaPtr schema_;
-  std::atomic<int> opened_{0};
-};
 
 TEST(DumpJobTest, CutsPartsBySizeAndRecordsThem) {
   MemoryStorage storage;

@@ -16,12 +16,39 @@ struct PartRef {
   PartInfo part;
 };
 
+// The checkpoint's load state is for resuming an interrupted load into the same Milvus.
+// A load into another Milvus, a new load after a verified one, or a collection that has
+// vanished since (dropped by hand) all start the load over, ifExists included.
+Status ResetStaleLoadState(MilvusClient& milvus, ManifestStore& store, size_t index,
+                           const LoadOptions& options) {
+  const CollectionManifest cm = store.Snapshot().collections[index];
+  const LoadState& state = cm.load;
+  const std::string& name = cm.schema.collection;
+  std::string why;
+  if (state.target != options.target) {
+    if (state.prepared) why = StrCat("it was loaded into ", state.target, " before");
+  } else if (state.verified) {
+    why = "its last load completed";
+  } else if (state.prepared) {
+    ASSIGN_OR_RETURN(bool exists, milvus.HasCollection(name));
+    if (!exists) why = "the collection it prepared no longer exists";
+  }
+  if (!why.empty()) spdlog::info("load: starting '{}' over: {}", name, why);
+  if (!why.empty() || state.target != options.target) {
+    return store.Update([&](Manifest& m) {
+      m.collections[index].load = LoadState{};
+      m.collections[index].load.target = options.target;
+    });
+  }
+  return absl::OkStatus();
+}
+
 // Creates (or reuses, or recreates) the collection and its partitions, once per migration.
 Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t index,
                          const LoadOptions& options) {
   CollectionManifest cm = store.Snapshot().collections[index];
   const std::string& name = cm.schema.collection;
-  if (!cm.load_prepared) {
+  if (!cm.load.prepared) {
     ASSIGN_OR_RETURN(bool exists, milvus.HasCollection(name));
     int64_t rows_before = 0;
     bool create = !exists;
@@ -50,9 +77,9 @@ Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t inde
     }
     RETURN_IF_ERROR(store.Update([&](Manifest& m) {
       auto& c = m.collections[index];
-      c.load_prepared = true;
-      c.created_by_load = create;
-      c.rows_before_load = rows_before;
+      c.load.prepared = true;
+      c.load.created = create;
+      c.load.rows_before = rows_before;
     }));
   }
   for (const auto& partition : cm.partitions) {
@@ -69,15 +96,15 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
   ImportRecord record;
   {
     Manifest m = store.Snapshot();
-    auto it = m.collections[ref.collection].imports.find(ref.part.dir);
-    if (it != m.collections[ref.collection].imports.end()) record = it->second;
+    auto it = m.collections[ref.collection].load.imports.find(ref.part.dir);
+    if (it != m.collections[ref.collection].load.imports.end()) record = it->second;
   }
   if (record.task_ids.empty()) {
     std::vector<std::string> files;
     for (const auto& f : ref.part.files) files.push_back(storage.ImportPath(f));
     ASSIGN_OR_RETURN(record.task_ids, milvus.Import(collection, ref.part.partition, files));
     RETURN_IF_ERROR(store.Update([&](Manifest& m) {
-      m.collections[ref.collection].imports[ref.part.dir] = record;
+      m.collections[ref.collection].load.imports[ref.part.dir] = record;
     }));
   } else {
     spdlog::info("load: part {} was submitted by an earlier run; waiting for it", ref.part.dir);
@@ -95,7 +122,7 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
       if (p.state == ImportState::kFailed || p.state == ImportState::kFailedAndCleaned) {
         // A failed task is forgotten so a rerun submits the part again.
         store.Update([&](Manifest& m) {
-          m.collections[ref.collection].imports.erase(ref.part.dir);
+          m.collections[ref.collection].load.imports.erase(ref.part.dir);
         }).IgnoreError();
         return absl::AbortedError(StrCat("Milvus import of part ", ref.part.dir, " (task ",
                                          task_id, ") failed: ", p.failed_reason));
@@ -114,11 +141,29 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
                                       ", which holds ", ref.part.rows));
   }
   RETURN_IF_ERROR(store.Update([&](Manifest& m) {
-    auto& r = m.collections[ref.collection].imports[ref.part.dir];
+    auto& r = m.collections[ref.collection].load.imports[ref.part.dir];
     r.completed = true;
     r.rows = rows;
   }));
   return rows;
+}
+
+Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
+                    const LoadOptions& options) {
+  if (options.index_type.empty()) return absl::OkStatus();
+  const std::string& name = cm.schema.collection;
+  for (const auto& field : cm.schema.fields) {
+    if (!IsVectorType(field.type)) continue;
+    spdlog::info("load: building a {} index ({}) on '{}.{}'", options.index_type,
+                 cm.metric_type, name, field.name);
+    RETURN_IF_ERROR(milvus.CreateIndex(name, field.name, options.index_type, cm.metric_type,
+                                       options.index_params));
+  }
+  if (options.load_collection) {
+    spdlog::info("load: loading collection '{}' for search", name);
+    RETURN_IF_ERROR(milvus.LoadCollection(name));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -137,16 +182,16 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
   const auto start = Clock::now();
   LoadSummary summary;
   for (size_t c = 0; c < loaded->collections.size(); ++c) {
-    const CollectionManifest& cm = loaded->collections[c];
-    const std::string& name = cm.schema.collection;
-    Status prepared = PrepareCollection(milvus, store, c, options);
-    if (!prepared.ok()) return prepared;
+    const std::string name = loaded->collections[c].schema.collection;
+    RETURN_IF_ERROR(ResetStaleLoadState(milvus, store, c, options));
+    RETURN_IF_ERROR(PrepareCollection(milvus, store, c, options));
+    const CollectionManifest cm = store.Snapshot().collections[c];
 
     std::vector<PartRef> todo;
     for (const auto& [task_id, task] : cm.tasks) {
       for (const auto& part : task.parts) {
-        auto it = cm.imports.find(part.dir);
-        if (it != cm.imports.end() && it->second.completed) {
+        auto it = cm.load.imports.find(part.dir);
+        if (it != cm.load.imports.end() && it->second.completed) {
           ++summary.parts_skipped;
         } else {
           todo.push_back({c, part});
@@ -187,20 +232,15 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
       Manifest m = store.Snapshot();
       const auto& state = m.collections[c];
       bool any_completed = false;
-      for (const auto& [dir, r] : state.imports) any_completed |= r.completed;
+      for (const auto& [dir, r] : state.load.imports) any_completed |= r.completed;
       // A collection this migration created holds nothing the user had: drop it rather
       // than leave a half-filled one behind.
       // A timeout keeps everything: the imports may still finish, and a rerun waits for them.
-      if (state.created_by_load && !absl::IsDeadlineExceeded(first_error)) {
+      if (state.load.created && !absl::IsDeadlineExceeded(first_error)) {
         spdlog::warn("load: dropping collection '{}' that this load created, after the error",
                      name);
         milvus.DropCollection(name).IgnoreError();
-        store.Update([&](Manifest& mm) {
-          auto& x = mm.collections[c];
-          x.load_prepared = false;
-          x.created_by_load = false;
-          x.imports.clear();
-        }).IgnoreError();
+        store.Update([&](Manifest& mm) { mm.collections[c].load = LoadState{}; }).IgnoreError();
       } else if (any_completed) {
         spdlog::warn("load: collection '{}' existed before and now holds part of the rows; "
                      "rerun load to finish (imported parts are not imported again)", name);
@@ -211,14 +251,16 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
     // Every row the dump wrote must be there, no more and no less.
     ASSIGN_OR_RETURN(int64_t count, milvus.CountRows(name));
     Manifest m = store.Snapshot();
-    const int64_t expected = m.collections[c].rows_before_load + m.collections[c].total_rows;
+    const int64_t expected = m.collections[c].load.rows_before + m.collections[c].total_rows;
     if (count != expected) {
       return absl::DataLossError(StrCat("collection '", name, "' counts ", count,
                                         " rows after the load, expected ", expected, " (",
-                                        m.collections[c].rows_before_load, " before + ",
+                                        m.collections[c].load.rows_before, " before + ",
                                         m.collections[c].total_rows, " dumped)"));
     }
     spdlog::info("load: collection '{}' holds {} rows, as expected", name, count);
+    RETURN_IF_ERROR(IndexAndLoad(milvus, m.collections[c], options));
+    RETURN_IF_ERROR(store.Update([&](Manifest& mm) { mm.collections[c].load.verified = true; }));
   }
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "config/migration_config.h"
 #include "core/status.h"
@@ -16,10 +18,15 @@
 namespace mm {
 
 struct LoadOptions {
+  std::string target;  // names the Milvus (endpoint and database) in the checkpoint
   int workers = 2;
   int64_t import_timeout_s = 3600;  // per part
   IfCollectionExists if_exists = IfCollectionExists::kFail;
   int poll_interval_ms = 500;
+  // After the count check: an index on the vector field (none when empty), then a load.
+  std::string index_type;
+  std::map<std::string, std::string> index_params;
+  bool load_collection = false;
 };
 
 struct LoadSummary {

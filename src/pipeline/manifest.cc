@@ -64,7 +64,7 @@ std::string ManifestToJson(const Manifest& m) {
       tasks[id] = json{{"done", t.done}, {"rows", t.rows}, {"parts", parts}};
     }
     json imports = json::object();
-    for (const auto& [dir, r] : c.imports) {
+    for (const auto& [dir, r] : c.load.imports) {
       imports[dir] = json{{"task_ids", r.task_ids}, {"completed", r.completed}, {"rows", r.rows}};
     }
     collections.push_back(json{
@@ -77,10 +77,12 @@ std::string ManifestToJson(const Manifest& m) {
         {"partitions", c.partitions},
         {"total_rows", c.total_rows},
         {"tasks", tasks},
-        {"imports", imports},
-        {"load_prepared", c.load_prepared},
-        {"created_by_load", c.created_by_load},
-        {"rows_before_load", c.rows_before_load},
+        {"load", json{{"target", c.load.target},
+                      {"prepared", c.load.prepared},
+                      {"created", c.load.created},
+                      {"rows_before", c.load.rows_before},
+                      {"verified", c.load.verified},
+                      {"imports", imports}}},
     });
   }
   json doc{{"format", "milvus-migration-manifest"},
@@ -123,16 +125,19 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
         for (const auto& jp : jt.at("parts")) t.parts.push_back(PartFromJson(jp));
         c.tasks[id] = std::move(t);
       }
-      for (const auto& [dir, ji] : jc.at("imports").items()) {
+      const json& jl = jc.at("load");
+      c.load.target = jl.value("target", "");
+      c.load.prepared = jl.value("prepared", false);
+      c.load.created = jl.value("created", false);
+      c.load.rows_before = jl.value("rows_before", int64_t{0});
+      c.load.verified = jl.value("verified", false);
+      for (const auto& [dir, ji] : jl.at("imports").items()) {
         ImportRecord r;
         r.task_ids = ji.at("task_ids").get<std::vector<int64_t>>();
         r.completed = ji.at("completed").get<bool>();
         r.rows = ji.value("rows", int64_t{0});
-        c.imports[dir] = std::move(r);
+        c.load.imports[dir] = std::move(r);
       }
-      c.load_prepared = jc.value("load_prepared", false);
-      c.created_by_load = jc.value("created_by_load", false);
-      c.rows_before_load = jc.value("rows_before_load", int64_t{0});
       m.collections.push_back(std::move(c));
     }
     return m;

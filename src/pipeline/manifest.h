@@ -31,6 +31,20 @@ struct ImportRecord {
   int64_t rows = 0;
 };
 
+// What a load has done to one collection in one Milvus. Reset as a whole when a load
+// starts over: against another Milvus, after a verified load, or when the collection it
+// prepared has since disappeared.
+struct LoadState {
+  std::string target;        // the Milvus endpoint and database it refers to
+  // Set once the target collection is prepared, so a resumed load does not apply ifExists
+  // again to a collection it created itself.
+  bool prepared = false;
+  bool created = false;      // the load created the collection (so may drop it on failure)
+  int64_t rows_before = 0;   // rows the collection held before (ifExists: append)
+  bool verified = false;     // every part imported and the row count checked
+  std::map<std::string, ImportRecord> imports;  // by part dir
+};
+
 struct CollectionManifest {
   Schema schema;
   std::string metric_type;
@@ -38,12 +52,7 @@ struct CollectionManifest {
   std::vector<std::string> partitions;
   int64_t total_rows = 0;                      // rows the dump wrote
   std::map<std::string, TaskRecord> tasks;     // by SourceTask::id
-  std::map<std::string, ImportRecord> imports; // by part dir
-  // Load state: set once the target collection is prepared, so a resumed load does not
-  // apply ifExists again to a collection it created itself.
-  bool load_prepared = false;
-  bool created_by_load = false;
-  int64_t rows_before_load = 0;
+  LoadState load;
 };
 
 struct Manifest {
