@@ -7,8 +7,11 @@
 namespace mm {
 namespace {
 
-S3Options ToS3Options(const RemoteConfig& r, std::string prefix) {
+S3Options ToS3Options(const RemoteConfig& r, std::string prefix, int64_t writer_buffer_kb) {
   S3Options o;
+  // dumper.worker.writer.bufferSize sizes the upload parts. Each open file holds about three
+  // of them, so it bounds the dump's memory; S3 refuses parts under 5 MiB.
+  o.part_size = std::max<size_t>(size_t{5} << 20, static_cast<size_t>(writer_buffer_kb) << 10);
   o.endpoint = r.endpoint;
   o.region = r.region.empty() ? "us-east-1" : r.region;
   o.bucket = r.bucket;
@@ -27,7 +30,8 @@ Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& 
     ASSIGN_OR_RETURN(auto file, OpenLocalFile(path));
     return std::shared_ptr<RandomAccessFile>(std::move(file));
   }
-  ASSIGN_OR_RETURN(auto bucket, S3Storage::Open(ToS3Options(config.source_remote, "")));
+  ASSIGN_OR_RETURN(auto bucket, S3Storage::Open(ToS3Options(config.source_remote, "",
+                                                            config.writer_buffer_kb)));
   ASSIGN_OR_RETURN(auto file, bucket->OpenRead(path));
   // The file reads through the bucket's client: keep both alive together.
   std::shared_ptr<Storage> owner(std::move(bucket));
@@ -60,8 +64,9 @@ Result<std::unique_ptr<Storage>> OpenOutputStorage(const MigrationConfig& config
     ASSIGN_OR_RETURN(auto storage, LocalStorage::Open(config.output_dir));
     return std::unique_ptr<Storage>(std::move(storage));
   }
-  ASSIGN_OR_RETURN(auto storage, S3Storage::Open(ToS3Options(config.target_remote,
-                                                             config.output_dir)));
+  ASSIGN_OR_RETURN(auto storage, S3Storage::Open(
+                                    ToS3Options(config.target_remote, config.output_dir,
+                                                config.writer_buffer_kb)));
   return std::unique_ptr<Storage>(std::move(storage));
 }
 
