@@ -1,8 +1,10 @@
 // Streams one FAISS task: a range of rows in the layout's order (flat storage rows, or
 // inverted lists one after another), as batches of about batch_bytes. Codes and ids are
 // read with ReadAt straight from the runs the layout recorded, so a reader holds one batch
-// and its scratch buffers, whatever the index size. Not thread-safe; several readers over
-// the same FaissDataset run in parallel.
+// and its scratch buffers, whatever the index size. When a batch spans many small inverted
+// lists (which lie back to back in the file) their bytes are fetched with one ReadAt, so a
+// batch costs one ranged GET on object storage. Not thread-safe; several readers over the
+// same FaissDataset run in parallel.
 #pragma once
 
 #include <cstdint>
@@ -43,13 +45,27 @@ class FaissBatchReader : public BatchReader {
   Result<std::optional<Batch>> Next() override;
 
  private:
-  // Appends rows [offset, offset + n) of run `run` to the batch's columns.
-  Status ReadRows(const RowRun& run, int64_t offset, int64_t n, Batch& batch);
+  // Rows [offset, offset + n) of layout run `run`.
+  struct Piece {
+    size_t run;
+    int64_t offset;
+    int64_t n;
+  };
+
+  // Reads the file span covering all pieces at once when that saves calls and wastes little.
+  Status Prefetch(const std::vector<Piece>& pieces);
+  // Copies [offset, offset + n) from the prefetched span, or reads it from the file.
+  Status Fetch(uint64_t offset, size_t n, void* out);
+  // Appends a piece's rows to the batch's columns.
+  Status ReadRows(const Piece& piece, Batch& batch);
 
   std::shared_ptr<const FaissDataset> dataset_;
   int64_t next_;  // next row to yield
   int64_t end_;
   size_t run_;    // run holding next_
+  std::vector<Piece> pieces_;
+  std::vector<char> span_;  // prefetched file bytes
+  uint64_t span_offset_ = 0;
   std::vector<uint8_t> codes_;
   std::vector<int64_t> ids_;
   std::vector<float> decoded_;

@@ -20,7 +20,9 @@
 #include <faiss/index_io.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 #include <unordered_set>
 
 #include "sources/faiss/faiss_id_map.h"
@@ -404,6 +406,101 @@ TEST_F(FaissSourceTest, TasksCoverEveryRowOnce) {
     }
   }
   ExpectSameRows(got, AddedRows(x.data(), n, d * 4));
+}
+
+// Counts ReadAt calls, to check reads are coalesced.
+class CountingFile : public RandomAccessFile {
+ public:
+  explicit CountingFile(std::unique_ptr<RandomAccessFile> file) : file_(std::move(file)) {}
+  Result<size_t> ReadAt(uint64_t offset, size_t n, char* out) const override {
+    ++reads;
+    return file_->ReadAt(offset, n, out);
+  }
+  uint64_t Size() const override { return file_->Size(); }
+  const std::string& name() const override { return file_->name(); }
+  mutable std::atomic<int> reads{0};
+
+ private:
+  std::unique_ptr<RandomAccessFile> file_;
+};
+
+TEST_F(FaissSourceTest, SmallListsAreReadWithOneCallPerBatch) {
+  const int d = 8, n = 3000, nlist = 256;
+  auto x = RandomFloats(n, d, 64);
+  faiss::IndexFlatL2 quantizer(d);
+  faiss::IndexIVFFlat index(&quantizer, d, nlist);
+  index.cp.niter = 2;
+  index.train(n, x.data());
+  index.add(n, x.data());
+  auto file = testing::PreadFile::Open(Write(index, "small_lists.index"));
+  ASSERT_TRUE(file.ok());
+  auto counting = std::make_shared<CountingFile>(std::move(*file));
+  FaissSourceOptions options;
+  options.collection = "c";
+  options.batch_bytes = 20000;  // about 500 rows, some 40 lists a batch
+  auto source = FaissSource::Open(counting, options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  const int parse_reads = counting->reads;
+  auto rows = ReadAllRows(**source);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ExpectSameRows(*rows, AddedRows(x.data(), n, d * 4));
+  const int64_t rows_per_batch = 20000 / (d * 4 + 8);
+  EXPECT_LE(counting->reads - parse_reads, (n + rows_per_batch - 1) / rows_per_batch);
+}
+
+TEST_F(FaissSourceTest, TasksReadInParallel) {
+  const int d = 16, n = 4000;
+  auto x = RandomFloats(n, d, 65);
+  auto ids = RandomIds(n, 66);
+  faiss::IndexFlatL2 quantizer(d);
+  faiss::IndexIVFScalarQuantizer ivf(&quantizer, d, 16, faiss::ScalarQuantizer::QT_8bit);
+  ivf.train(n, x.data());
+  faiss::IndexIDMap index(&ivf);
+  index.add_with_ids(n, x.data(), ids.data());
+  FaissSourceOptions options;
+  options.rows_per_task = 250;
+  options.batch_bytes = 4000;
+  auto source = OpenFaiss(Write(index, "parallel.index"), options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto plans = (*source)->Plan();
+  ASSERT_TRUE(plans.ok());
+  const auto& tasks = (*plans)[0].tasks;
+  std::vector<Rows> per_thread(4);
+  std::vector<Status> errors(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < per_thread.size(); ++t) {
+    threads.emplace_back([&, t] {
+      per_thread[t].width = d * 4;
+      for (size_t i = t; i < tasks.size(); i += per_thread.size()) {
+        auto reader = (*source)->OpenTask(tasks[i]);
+        if (!reader.ok()) {
+          errors[t] = reader.status();
+          return;
+        }
+        while (true) {
+          auto batch = (*reader)->Next();
+          if (!batch.ok()) {
+            errors[t] = batch.status();
+            return;
+          }
+          if (!*batch) break;
+          for (int64_t r = 0; r < (*batch)->num_rows(); ++r) {
+            per_thread[t].Add((*batch)->column(0).scalar<int64_t>(r), (*batch)->column(1).row(r));
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  Rows all;
+  all.width = d * 4;
+  for (size_t t = 0; t < per_thread.size(); ++t) {
+    ASSERT_TRUE(errors[t].ok()) << errors[t];
+    for (int64_t r = 0; r < per_thread[t].size(); ++r) {
+      all.Add(per_thread[t].ids[r], &per_thread[t].vectors[r * all.width]);
+    }
+  }
+  ExpectSameRows(all, IvfReconstructed(ivf, &ids));
 }
 
 TEST_F(FaissSourceTest, EmptyIndexHasNoTasks) {
