@@ -116,12 +116,13 @@ class ToolRun:
                 f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}")
 
 
-def run_tool(binary: Path, *args: str, timeout: float = 180) -> ToolRun:
+def run_tool(binary: Path, *args: str, timeout: float = 180, cwd: Path | None = None
+             ) -> ToolRun:
     """Runs `binary args...` with no stdin; returns its exit status and output."""
     cmd = [str(binary), *map(str, args)]
     t0 = time.monotonic()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, cwd=cwd)
     return ToolRun(cmd, done.returncode, done.stdout, done.stderr, time.monotonic() - t0)
 
 

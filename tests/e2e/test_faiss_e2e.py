@@ -223,10 +223,13 @@ def test_dump_then_load_as_two_commands(faiss_cases, testbed_s3, mm_binary, uniq
                                         tmp_path):
     case = faiss_cases["flat_l2_d128"]
     name = unique_collection(testbed_s3)
-    config = config_file(tmp_path, testbed_s3, case.path, name, f"e2e/{name}/")
+    # Both ways the Go tool finds its config: --config, and configs/migration.yaml by default.
+    (tmp_path / "configs").mkdir()
+    config = config_file(tmp_path / "configs", testbed_s3, case.path, name, f"e2e/{name}/")
     alias = testbed_s3.milvus_alias()
 
-    migrate(mm_binary, "dump", config, testbed_s3)
+    run = run_tool(mm_binary, "dump", "--config", str(config))
+    assert run.returncode == 0, run.describe()
 
     assert not utility.has_collection(name, using=alias), "dump alone created the collection"
     keys = bucket_keys(testbed_s3, f"e2e/{name}/migration/")
@@ -234,8 +237,10 @@ def test_dump_then_load_as_two_commands(faiss_cases, testbed_s3, mm_binary, uniq
     assert any(k.endswith("/id.npy") for k in keys) and any(
         k.endswith("/data.npy") for k in keys), keys
 
-    migrate(mm_binary, "load", config, testbed_s3)
+    run = run_tool(mm_binary, "load", cwd=tmp_path)
+    assert run.returncode == 0, run.describe()
 
+    assert f"holds {case.rows} rows, as expected" in run.stderr, run.describe()
     assert_holds(testbed_s3, name, case)
 
 
@@ -253,15 +258,18 @@ def test_start_with_a_local_target(faiss_cases, testbed_local, mm_binary, unique
     assert_holds(testbed_local, name, case)
 
 
-def test_binary_index_with_a_local_target(faiss_cases, testbed_local, mm_binary,
-                                          unique_collection, tmp_path):
+def test_binary_index_with_a_local_target_and_cleanup(faiss_cases, testbed_local, mm_binary,
+                                                      unique_collection, tmp_path):
     case = faiss_cases["binary_idmap2_ivf_d256"]
     name = unique_collection(testbed_local)
-    config = config_file(tmp_path, testbed_local, case.path, name, str(tmp_path / "out"),
-                         target_mode="local")
+    out = tmp_path / "out"
+    config = config_file(tmp_path, testbed_local, case.path, name, str(out),
+                         target_mode="local", loader__cleanup=True)
 
     migrate(mm_binary, "start", config, testbed_local)
 
+    left = [p for p in out.rglob("*") if p.is_file()]
+    assert not left, f"loader.cleanup left {left[:5]}"
     assert_holds(testbed_local, name, case)
 
 
