@@ -75,7 +75,9 @@ Status FaissIdMap::MapScattered(std::span<int64_t> ids) const {
     const int64_t span = ids[order[j - 1]] - first + 1;
     window.resize(static_cast<size_t>(span));
     RETURN_IF_ERROR(ReadRange(first, span, window.data()));
-    for (size_t k = i; k < j; ++k) mapped[order[k]] = window[static_cast<size_t>(ids[order[k]] - first)];
+    for (size_t k = i; k < j; ++k) {
+      mapped[order[k]] = window[static_cast<size_t>(ids[order[k]] - first)];
+    }
     i = j;
   }
   std::copy(mapped.begin(), mapped.end(), ids.begin());

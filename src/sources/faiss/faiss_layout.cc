@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -131,14 +132,16 @@ class LayoutParser {
     uint64_t at = cursor_.offset();
     ASSIGN_OR_RETURN(ivf->nlist, cursor_.ReadValue<uint64_t>("IVF nlist"));
     RETURN_IF_ERROR(cursor_.Skip(sizeof(uint64_t), "IVF nprobe"));
-    // Each list costs at least 8 bytes somewhere (its size or its id vector's size).
-    if (ivf->nlist == 0 || ivf->nlist > cursor_.remaining() / 8) {
-      return cursor_.Corrupt(at, StrCat("IVF header has nlist=", ivf->nlist));
-    }
+    if (ivf->nlist == 0) return cursor_.Corrupt(at, "IVF header has nlist=0");
     FaissLayout quantizer;
     RETURN_IF_ERROR(
         ParseSubIndex("coarse quantizer", std::string(type_name), binary, &quantizer));
     if (legacy) {
+      // One id vector per list, each at least its 8-byte size.
+      if (ivf->nlist > cursor_.remaining() / 8) {
+        return cursor_.Corrupt(at, StrCat("IVF header has nlist=", ivf->nlist, " but only ",
+                                          cursor_.remaining(), " bytes follow"));
+      }
       ivf->legacy_ids_start = cursor_.offset();
       ivf->legacy_lists.resize(ivf->nlist);
       for (uint64_t i = 0; i < ivf->nlist; ++i) {
@@ -206,9 +209,9 @@ Status LayoutParser::ReadInvertedLists(const IvfHeader& ivf, int64_t code_size,
     } else {
       what = StrCat("uses inverted lists of unknown type ", DescribeFourcc(tag));
     }
-    return absl::UnimplementedError(StrCat("faiss file '", name(), "': the IVF index ", what,
-                                           " at offset ", at,
-                                           "; only in-file array inverted lists ('ilar') are read"));
+    return absl::UnimplementedError(
+        StrCat("faiss file '", name(), "': the IVF index ", what, " at offset ", at,
+               "; only in-file array inverted lists ('ilar') are read"));
   }
   uint64_t fields_at = cursor_.offset();
   ASSIGN_OR_RETURN(uint64_t nlist, cursor_.ReadValue<uint64_t>("inverted lists nlist"));
@@ -219,14 +222,20 @@ Status LayoutParser::ReadInvertedLists(const IvfHeader& ivf, int64_t code_size,
                                              list_code_size, ", the index expects nlist=",
                                              ivf.nlist, " code_size=", code_size));
   }
+  // (list number, size) of the non-empty lists, in list order. Never a dense array of
+  // nlist entries: with the sparse encoding nlist is not bounded by the file size.
   uint64_t sizes_at = cursor_.offset();
   ASSIGN_OR_RETURN(uint32_t list_type, cursor_.ReadValue<uint32_t>("inverted lists size type"));
-  std::vector<uint64_t> sizes;
+  std::vector<std::pair<uint64_t, uint64_t>> lists;
   if (list_type == Fourcc("full")) {
-    ASSIGN_OR_RETURN(sizes, cursor_.ReadVector<uint64_t>("inverted list sizes"));
+    ASSIGN_OR_RETURN(std::vector<uint64_t> sizes,
+                     cursor_.ReadVector<uint64_t>("inverted list sizes"));
     if (sizes.size() != nlist) {
       return cursor_.Corrupt(sizes_at, StrCat("inverted lists store ", sizes.size(),
                                               " sizes for ", nlist, " lists"));
+    }
+    for (uint64_t i = 0; i < nlist; ++i) {
+      if (sizes[i] > 0) lists.emplace_back(i, sizes[i]);
     }
   } else if (list_type == Fourcc("sprs")) {
     ASSIGN_OR_RETURN(std::vector<uint64_t> pairs,
@@ -234,34 +243,46 @@ Status LayoutParser::ReadInvertedLists(const IvfHeader& ivf, int64_t code_size,
     if (pairs.size() % 2 != 0) {
       return cursor_.Corrupt(sizes_at, "sparse inverted list sizes are not (list, size) pairs");
     }
-    sizes.assign(nlist, 0);
     for (size_t j = 0; j < pairs.size(); j += 2) {
       if (pairs[j] >= nlist) {
         return cursor_.Corrupt(sizes_at, StrCat("sparse inverted list sizes name list ",
                                                 pairs[j], " of ", nlist));
       }
-      sizes[pairs[j]] = pairs[j + 1];
+      lists.emplace_back(pairs[j], pairs[j + 1]);
     }
+    // faiss writes the pairs in list order; a repeated list keeps its last size.
+    std::stable_sort(lists.begin(), lists.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::pair<uint64_t, uint64_t>> unique;
+    for (const auto& l : lists) {
+      if (!unique.empty() && unique.back().first == l.first) {
+        unique.back() = l;
+      } else {
+        unique.push_back(l);
+      }
+    }
+    std::erase_if(unique, [](const auto& l) { return l.second == 0; });
+    lists = std::move(unique);
   } else {
     return cursor_.Corrupt(sizes_at, StrCat("unknown inverted list size encoding ",
                                             DescribeFourcc(list_type)));
   }
   // Lists follow back to back: codes, then ids, for each non-empty list.
   const uint64_t row_bytes = static_cast<uint64_t>(code_size) + sizeof(int64_t);
-  for (uint64_t i = 0; i < nlist; ++i) {
-    uint64_t n = sizes[i];
-    if (n == 0) continue;
+  for (const auto& [list_no, n] : lists) {
     if (n > cursor_.remaining() / row_bytes) {
-      return absl::DataLossError(StrCat("faiss file '", name(), "': inverted list ", i, " of ", n,
-                                        " rows at offset ", cursor_.offset(), " needs ",
-                                        n * row_bytes, " bytes but the file ends at byte ",
-                                        cursor_.file_size(), " (truncated or corrupt)"));
+      return absl::DataLossError(StrCat("faiss file '", name(), "': inverted list ", list_no,
+                                        " of ", n, " rows at offset ", cursor_.offset(),
+                                        " needs ", n * row_bytes,
+                                        " bytes but the file ends at byte ", cursor_.file_size(),
+                                        " (truncated or corrupt)"));
     }
     RowRun run;
     run.rows = static_cast<int64_t>(n);
     run.codes_offset = cursor_.offset();
-    run.ids_offset = static_cast<int64_t>(run.codes_offset + n * static_cast<uint64_t>(code_size));
-    run.list_no = static_cast<int64_t>(i);
+    run.ids_offset =
+        static_cast<int64_t>(run.codes_offset + n * static_cast<uint64_t>(code_size));
+    run.list_no = static_cast<int64_t>(list_no);
     runs->push_back(run);
     RETURN_IF_ERROR(cursor_.Skip(n * row_bytes, "inverted list"));
   }

@@ -735,6 +735,22 @@ TEST_F(FaissSourceTest, UnsupportedTypesAreUnimplemented) {
   }
 }
 
+TEST_F(FaissSourceTest, IvfWithoutStoredListsIsUnimplemented) {
+  const int d = 8, n = 500;
+  auto x = RandomFloats(n, d, 102);
+  faiss::IndexFlatL2 quantizer(d);
+  faiss::IndexIVFFlat index(&quantizer, d, 8);
+  index.train(n, x.data());
+  index.add(n, x.data());
+  faiss::InvertedLists* lists = index.invlists;
+  index.invlists = nullptr;  // written as "il00"
+  std::string path = Write(index, "il00.index");
+  index.invlists = lists;
+  Status st = OpenStatus(path);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented) << st;
+  EXPECT_NE(std::string(st.message()).find("no inverted lists"), std::string::npos) << st;
+}
+
 TEST_F(FaissSourceTest, IdMapScatteredLookupsWithoutCache) {
   // An id array of 5000 ids read through coalesced ReadAt calls (no whole-array copy).
   std::vector<int64_t> stored(5000);

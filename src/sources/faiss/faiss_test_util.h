@@ -106,7 +106,8 @@ inline void ExpectSameRows(const Rows& got, const Rows& want) {
   auto by_id = [](const Rows& r) {
     std::vector<int64_t> order(r.ids.size());
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return r.ids[a] < r.ids[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](int64_t a, int64_t b) { return r.ids[a] < r.ids[b]; });
     return order;
   };
   std::vector<int64_t> g = by_id(got);
