@@ -124,8 +124,9 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
         store.Update([&](Manifest& m) {
           m.collections[ref.collection].load.imports.erase(ref.part.dir);
         }).IgnoreError();
-        return absl::AbortedError(StrCat("Milvus import of part ", ref.part.dir, " (task ",
-                                         task_id, ") failed: ", p.failed_reason));
+        return absl::AbortedError(StrCat("Milvus import of part ", ref.part.dir, " in ",
+                                         storage.Describe(), " (task ", task_id,
+                                         ") failed: ", p.failed_reason));
       }
       if (Clock::now() > deadline) {
         return absl::DeadlineExceededError(StrCat(
