@@ -16,9 +16,9 @@ struct PartRef {
   PartInfo part;
 };
 
-// The checkpoint's load state is for resuming an interrupted load into the same Milvus.
-// A load into another Milvus, a new load after a verified one, or a collection that has
-// vanished since (dropped by hand) all start the load over, ifExists included.
+// The checkpoint's load state is for resuming a load into the same Milvus. A load into
+// another Milvus, a collection that has vanished since (dropped by hand), or a completed
+// load with ifExists: recreate start the load over, ifExists included.
 Status ResetStaleLoadState(MilvusClient& milvus, ManifestStore& store, size_t index,
                            const LoadOptions& options) {
   const CollectionManifest cm = store.Snapshot().collections[index];
@@ -27,12 +27,16 @@ Status ResetStaleLoadState(MilvusClient& milvus, ManifestStore& store, size_t in
   std::string why;
   if (state.target != options.target) {
     if (state.prepared) why = StrCat("it was loaded into ", state.target, " before");
-  } else if (state.verified) {
-    why = "its last load completed";
   } else if (state.prepared) {
     ASSIGN_OR_RETURN(bool exists, milvus.HasCollection(name));
-    if (!exists) why = "the collection it prepared no longer exists";
+    if (!exists) {
+      why = "the collection it prepared no longer exists";
+    } else if (state.verified && options.if_exists == IfCollectionExists::kRecreate) {
+      why = "its last load completed and ifExists is recreate";
+    }
   }
+  // A verified load otherwise stays as it is: a rerun imports nothing and checks the count
+  // again, so running the same command twice never duplicates rows.
   if (!why.empty()) spdlog::info("load: starting '{}' over: {}", name, why);
   if (!why.empty() || state.target != options.target) {
     return store.Update([&](Manifest& m) {
