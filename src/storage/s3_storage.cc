@@ -40,6 +40,19 @@ std::string GetEnv(const char* name) {
   return v == nullptr ? "" : v;
 }
 
+// HEAD of an object: its answer, or nullopt when the object does not exist.
+Result<std::optional<S3Client::Response>> HeadObject(const S3Client& client,
+                                                     const std::string& key) {
+  S3Client::Request request;
+  request.method = "HEAD";
+  request.key = key;
+  std::string what = StrCat("HEAD ", client.ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client.Send(request, what));
+  if (response.status == 404) return std::nullopt;
+  RETURN_IF_ERROR(client.Check(response, what));
+  return response;
+}
+
 class S3RandomAccessFile : public RandomAccessFile {
  public:
   S3RandomAccessFile(std::shared_ptr<S3Client> client, std::string key, uint64_t size)
@@ -369,23 +382,18 @@ Result<std::string> S3Storage::DirKey(std::string_view path) const {
 
 Result<std::unique_ptr<RandomAccessFile>> S3Storage::OpenRead(std::string_view path) {
   ASSIGN_OR_RETURN(std::string key, Key(path));
-  S3Client::Request request;
-  request.method = "HEAD";
-  request.key = key;
+  ASSIGN_OR_RETURN(std::optional<S3Client::Response> head, HeadObject(*client_, key));
   std::string name = client_->ObjectName(key);
-  std::string what = StrCat("HEAD ", name);
-  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 404) {
+  if (!head) {
     return absl::NotFoundError(
         StrCat(name, " does not exist (endpoint ", client_->EndpointUrl(), ")"));
   }
-  RETURN_IF_ERROR(client_->Check(response, what));
-  std::string length = response.Header("content-length");
+  std::string length = head->Header("content-length");
   char* end = nullptr;
   unsigned long long size = std::strtoull(length.c_str(), &end, 10);
   if (length.empty() || end == nullptr || *end != '\0') {
     return absl::DataLossError(
-        StrCat(what, ": the answer has no usable Content-Length ('", length, "')"));
+        StrCat("HEAD ", name, ": the answer has no usable Content-Length ('", length, "')"));
   }
   return std::unique_ptr<RandomAccessFile>(
       new S3RandomAccessFile(client_, std::move(key), static_cast<uint64_t>(size)));
@@ -477,14 +485,8 @@ Status S3Storage::DeletePrefix(std::string_view prefix) {
 
 Result<bool> S3Storage::Exists(std::string_view path) {
   ASSIGN_OR_RETURN(std::string key, Key(path));
-  S3Client::Request request;
-  request.method = "HEAD";
-  request.key = key;
-  std::string what = StrCat("HEAD ", client_->ObjectName(key));
-  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 404) return false;
-  RETURN_IF_ERROR(client_->Check(response, what));
-  return true;
+  ASSIGN_OR_RETURN(std::optional<S3Client::Response> head, HeadObject(*client_, key));
+  return head.has_value();
 }
 
 std::string S3Storage::ImportPath(std::string_view path) const {
