@@ -13,8 +13,7 @@
 #include <random>
 #include <system_error>
 
-#include <spdlog/spdlog.h>
-
+#include "storage/committing_file.h"
 #include "storage/relative_path.h"
 
 namespace mm {
@@ -136,7 +135,7 @@ class LocalRandomAccessFile : public RandomAccessFile {
   std::string name_;
 };
 
-class LocalWritableFile : public WritableFile {
+class LocalWritableFile : public CommittingFile {
  public:
   // Creates the parent directories and the temporary file.
   static Result<std::unique_ptr<LocalWritableFile>> Create(const std::string& final_path) {
@@ -161,15 +160,18 @@ class LocalWritableFile : public WritableFile {
         StrCat("cannot create a temporary file next to '", final_path, "' after 100 tries"));
   }
 
-  ~LocalWritableFile() override {
-    if (state_ == State::kOpen) {
-      Status s = Abort();
-      if (!s.ok()) spdlog::warn("abandoning {}: {}", name_, std::string(s.message()));
-    }
-  }
+  ~LocalWritableFile() override { AbortIfOpen(); }
 
-  Status Append(std::string_view data) override {
-    RETURN_IF_ERROR(CheckWritable());
+  uint64_t Size() const override { return size_; }
+
+ private:
+  LocalWritableFile(int fd, std::string tmp_path, std::string final_path)
+      : CommittingFile(std::move(final_path)),
+        fd_(fd),
+        tmp_path_(std::move(tmp_path)),
+        buffer_(new char[kWriteBufferSize]) {}
+
+  Status DoAppend(std::string_view data) override {
     if (buffered_ + data.size() <= kWriteBufferSize) {
       std::memcpy(buffer_.get() + buffered_, data.data(), data.size());
       buffered_ += data.size();
@@ -177,7 +179,7 @@ class LocalWritableFile : public WritableFile {
       // Buffer and data in one writev: big appends cost one syscall and no copy.
       struct iovec iov[2] = {{buffer_.get(), buffered_},
                              {const_cast<char*>(data.data()), data.size()}};
-      RETURN_IF_ERROR(Keep(WriteFully(fd_, iov, 2, tmp_path_)));
+      RETURN_IF_ERROR(WriteFully(fd_, iov, 2, tmp_path_));
       flushed_ += buffered_ + data.size();
       buffered_ = 0;
     } else {
@@ -189,20 +191,14 @@ class LocalWritableFile : public WritableFile {
     return absl::OkStatus();
   }
 
-  Status RewritePrefix(std::string_view data) override {
-    RETURN_IF_ERROR(CheckWritable());
-    if (data.size() > kMaxPrefixRewrite || data.size() > size_) {
-      return absl::InvalidArgumentError(StrCat(
-          "cannot rewrite the first ", data.size(), " bytes of '", name_, "': ", size_,
-          " bytes written, at most ", kMaxPrefixRewrite, " may be rewritten"));
-    }
+  Status DoRewritePrefix(std::string_view data) override {
     size_t on_disk = static_cast<size_t>(std::min<uint64_t>(data.size(), flushed_));
     size_t done = 0;
     while (done < on_disk) {
       ssize_t n = ::pwrite(fd_, data.data() + done, on_disk - done, static_cast<off_t>(done));
       if (n < 0) {
         if (errno == EINTR) continue;
-        return Keep(ErrnoStatus(errno, "cannot rewrite the start of", tmp_path_));
+        return ErrnoStatus(errno, "cannot rewrite the start of", tmp_path_);
       }
       done += static_cast<size_t>(n);
     }
@@ -213,25 +209,29 @@ class LocalWritableFile : public WritableFile {
     return absl::OkStatus();
   }
 
-  Status Close() override {
-    if (state_ == State::kClosed) return absl::OkStatus();
-    if (state_ == State::kAborted) {
-      return absl::FailedPreconditionError(StrCat("'", name_, "' was aborted; cannot close it"));
-    }
-    Status s = error_.ok() ? Commit() : error_;
-    if (!s.ok()) {
-      Status aborted = Abort();
-      if (!aborted.ok()) spdlog::warn("abandoning {}: {}", name_, std::string(aborted.message()));
-      return s;
-    }
-    state_ = State::kClosed;
+  Status Flush() {
+    if (buffered_ == 0) return absl::OkStatus();
+    struct iovec iov = {buffer_.get(), buffered_};
+    RETURN_IF_ERROR(WriteFully(fd_, &iov, 1, tmp_path_));
+    flushed_ += buffered_;
+    buffered_ = 0;
     return absl::OkStatus();
   }
 
-  // After a successful Close there is nothing to undo: the file stays.
-  Status Abort() override {
-    if (state_ != State::kOpen) return absl::OkStatus();
-    state_ = State::kAborted;
+  Status Commit() override {
+    RETURN_IF_ERROR(Flush());
+    if (::fsync(fd_) != 0) return ErrnoStatus(errno, "cannot fsync", tmp_path_);
+    int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return ErrnoStatus(errno, "cannot close", tmp_path_);
+    if (::rename(tmp_path_.c_str(), name().c_str()) != 0) {
+      return ErrnoStatus(errno, StrCat("cannot rename '", tmp_path_, "' to"), name());
+    }
+    // The rename is durable only once the directory is.
+    return FsyncDir(fs::path(name()).parent_path().string());
+  }
+
+  Status Discard() override {
     ::close(fd_);
     fd_ = -1;
     if (::unlink(tmp_path_.c_str()) != 0 && errno != ENOENT) {
@@ -240,62 +240,12 @@ class LocalWritableFile : public WritableFile {
     return absl::OkStatus();
   }
 
-  uint64_t Size() const override { return size_; }
-  const std::string& name() const override { return name_; }
-
- private:
-  enum class State { kOpen, kClosed, kAborted };
-
-  LocalWritableFile(int fd, std::string tmp_path, std::string final_path)
-      : fd_(fd),
-        tmp_path_(std::move(tmp_path)),
-        name_(std::move(final_path)),
-        buffer_(new char[kWriteBufferSize]) {}
-
-  Status CheckWritable() const {
-    if (state_ != State::kOpen) {
-      return absl::FailedPreconditionError(StrCat("'", name_, "' is already closed"));
-    }
-    return error_;
-  }
-
-  // The first write error sticks: later calls report it instead of writing past a hole.
-  Status Keep(Status s) {
-    if (!s.ok() && error_.ok()) error_ = s;
-    return s;
-  }
-
-  Status Flush() {
-    if (buffered_ == 0) return absl::OkStatus();
-    struct iovec iov = {buffer_.get(), buffered_};
-    RETURN_IF_ERROR(Keep(WriteFully(fd_, &iov, 1, tmp_path_)));
-    flushed_ += buffered_;
-    buffered_ = 0;
-    return absl::OkStatus();
-  }
-
-  Status Commit() {
-    RETURN_IF_ERROR(Flush());
-    if (::fsync(fd_) != 0) return ErrnoStatus(errno, "cannot fsync", tmp_path_);
-    int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) return ErrnoStatus(errno, "cannot close", tmp_path_);
-    if (::rename(tmp_path_.c_str(), name_.c_str()) != 0) {
-      return ErrnoStatus(errno, StrCat("cannot rename '", tmp_path_, "' to"), name_);
-    }
-    // The rename is durable only once the directory is.
-    return FsyncDir(fs::path(name_).parent_path().string());
-  }
-
   int fd_;
-  std::string tmp_path_;
-  std::string name_;  // the final path
+  std::string tmp_path_;  // renamed to name() at Commit
   std::unique_ptr<char[]> buffer_;
   size_t buffered_ = 0;   // bytes in buffer_, which follow the flushed_ bytes on disk
   uint64_t flushed_ = 0;  // bytes written to the file
   uint64_t size_ = 0;     // flushed_ + buffered_
-  State state_ = State::kOpen;
-  Status error_;
 };
 
 std::string JoinRoot(const std::string& root, std::string_view rel) {

@@ -10,8 +10,7 @@
 #include <optional>
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
+#include "storage/committing_file.h"
 #include "storage/relative_path.h"
 #include "storage/s3_client.h"
 #include "storage/s3_xml.h"
@@ -39,6 +38,19 @@ std::string Base64Md5(std::string_view data) {
 std::string GetEnv(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? "" : v;
+}
+
+// HEAD of an object: its answer, or nullopt when the object does not exist.
+Result<std::optional<S3Client::Response>> HeadObject(const S3Client& client,
+                                                     const std::string& key) {
+  S3Client::Request request;
+  request.method = "HEAD";
+  request.key = key;
+  std::string what = StrCat("HEAD ", client.ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client.Send(request, what));
+  if (response.status == 404) return std::nullopt;
+  RETURN_IF_ERROR(client.Check(response, what));
+  return response;
 }
 
 class S3RandomAccessFile : public RandomAccessFile {
@@ -82,27 +94,24 @@ class S3RandomAccessFile : public RandomAccessFile {
   std::string name_;
 };
 
-class S3WritableFile : public WritableFile {
+class S3WritableFile : public CommittingFile {
  public:
   S3WritableFile(std::shared_ptr<S3Client> client, std::string key, size_t part_size)
-      : client_(std::move(client)),
+      : CommittingFile(client->ObjectName(key)),
+        client_(std::move(client)),
         key_(std::move(key)),
-        name_(client_->ObjectName(key_)),
         part_size_(part_size) {}
 
-  ~S3WritableFile() override {
-    if (state_ == State::kOpen) {
-      Status s = Abort();
-      if (!s.ok()) spdlog::warn("abandoning {}: {}", name_, std::string(s.message()));
-    }
-  }
+  ~S3WritableFile() override { AbortIfOpen(); }
 
-  Status Append(std::string_view data) override {
-    RETURN_IF_ERROR(CheckWritable());
+  uint64_t Size() const override { return size_; }
+
+ private:
+  Status DoAppend(std::string_view data) override {
     while (!data.empty()) {
       // A full buffer is cut only when more bytes come, so a file of exactly one part
       // still goes up in a single PUT.
-      if (buffer_.size() >= TargetPartSize()) RETURN_IF_ERROR(Keep(CutPart()));
+      if (buffer_.size() >= TargetPartSize()) RETURN_IF_ERROR(CutPart());
       size_t target = TargetPartSize();
       size_t take = std::min(data.size(), target - buffer_.size());
       if (buffer_.size() + take > buffer_.capacity()) {
@@ -116,39 +125,20 @@ class S3WritableFile : public WritableFile {
     return absl::OkStatus();
   }
 
-  Status RewritePrefix(std::string_view data) override {
-    RETURN_IF_ERROR(CheckWritable());
-    if (data.size() > kMaxPrefixRewrite || data.size() > size_) {
-      return absl::InvalidArgumentError(StrCat(
-          "cannot rewrite the first ", data.size(), " bytes of '", name_, "': ", size_,
-          " bytes written, at most ", kMaxPrefixRewrite, " may be rewritten"));
-    }
+  Status DoRewritePrefix(std::string_view data) override {
     // The prefix lies in part 1, which is either still the buffer or kept aside.
     std::string& first = first_part_cut_ ? first_part_ : buffer_;
     std::memcpy(first.data(), data.data(), data.size());
     return absl::OkStatus();
   }
 
-  Status Close() override {
-    if (state_ == State::kClosed) return absl::OkStatus();
-    if (state_ == State::kAborted) {
-      return absl::FailedPreconditionError(StrCat("'", name_, "' was aborted; cannot close it"));
-    }
-    Status s = error_.ok() ? Commit() : error_;
-    if (!s.ok()) {
-      Status aborted = Abort();
-      if (!aborted.ok()) spdlog::warn("abandoning {}: {}", name_, std::string(aborted.message()));
-      return s;
-    }
-    state_ = State::kClosed;
+  Status Commit() override {
+    RETURN_IF_ERROR(Upload());
     Release();
     return absl::OkStatus();
   }
 
-  // After a successful Close there is nothing to undo: the object stays.
-  Status Abort() override {
-    if (state_ != State::kOpen) return absl::OkStatus();
-    state_ = State::kAborted;
+  Status Discard() override {
     for (auto& [number, future] : in_flight_) future.wait();
     in_flight_.clear();
     Release();
@@ -157,28 +147,10 @@ class S3WritableFile : public WritableFile {
     request.method = "DELETE";
     request.key = key_;
     request.query = {{"uploadId", upload_id_}};
-    std::string what = StrCat("AbortMultipartUpload ", name_);
+    std::string what = StrCat("AbortMultipartUpload ", name());
     ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
     if (response.status == 404) return absl::OkStatus();  // already gone
     return client_->Check(response, what);
-  }
-
-  uint64_t Size() const override { return size_; }
-  const std::string& name() const override { return name_; }
-
- private:
-  enum class State { kOpen, kClosed, kAborted };
-
-  Status CheckWritable() const {
-    if (state_ != State::kOpen) {
-      return absl::FailedPreconditionError(StrCat("'", name_, "' is already closed"));
-    }
-    return error_;
-  }
-
-  Status Keep(Status s) {
-    if (!s.ok() && error_.ok()) error_ = s;
-    return s;
   }
 
   // The number the buffer becomes when cut.
@@ -204,7 +176,7 @@ class S3WritableFile : public WritableFile {
     }
     if (next_part_ > kMaxParts) {
       return absl::ResourceExhaustedError(
-          StrCat(name_, " exceeds S3's ", kMaxParts, " parts; raise the part size"));
+          StrCat(name(), " exceeds S3's ", kMaxParts, " parts; raise the part size"));
     }
     while (in_flight_.size() >= kMaxPartsInFlight) RETURN_IF_ERROR(WaitOldest());
     int number = next_part_++;
@@ -231,7 +203,7 @@ class S3WritableFile : public WritableFile {
     request.method = "POST";
     request.key = key_;
     request.query = {{"uploads", ""}};
-    std::string what = StrCat("CreateMultipartUpload ", name_);
+    std::string what = StrCat("CreateMultipartUpload ", name());
     ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
     RETURN_IF_ERROR(client_->Check(response, what));
     std::optional<std::string> id = s3xml::FindFirst(response.body, "UploadId");
@@ -259,13 +231,14 @@ class S3WritableFile : public WritableFile {
     return etag;
   }
 
-  Status Commit() {
+  // The single PUT, or the multipart upload's last parts and its completion.
+  Status Upload() {
     if (!first_part_cut_) {
       S3Client::Request request;
       request.method = "PUT";
       request.key = key_;
       request.body = buffer_;
-      std::string what = StrCat("PUT ", name_);
+      std::string what = StrCat("PUT ", name());
       ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
       return client_->Check(response, what);
     }
@@ -281,7 +254,7 @@ class S3WritableFile : public WritableFile {
     request.key = key_;
     request.query = {{"uploadId", upload_id_}};
     request.body = body;
-    std::string what = StrCat("CompleteMultipartUpload ", name_);
+    std::string what = StrCat("CompleteMultipartUpload ", name());
     ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
     RETURN_IF_ERROR(client_->Check(response, what));
     // S3 may fail a completion after answering 200: the error is in the body.
@@ -296,7 +269,6 @@ class S3WritableFile : public WritableFile {
 
   std::shared_ptr<S3Client> client_;
   std::string key_;
-  std::string name_;
   size_t part_size_;
   std::string buffer_;      // bytes not yet cut into a part
   std::string first_part_;  // part 1, uploaded at Close
@@ -306,8 +278,6 @@ class S3WritableFile : public WritableFile {
   std::deque<std::pair<int, std::future<Result<std::string>>>> in_flight_;
   std::vector<std::pair<int, std::string>> parts_;  // uploaded: number, ETag
   uint64_t size_ = 0;
-  State state_ = State::kOpen;
-  Status error_;
 };
 
 }  // namespace
@@ -412,23 +382,18 @@ Result<std::string> S3Storage::DirKey(std::string_view path) const {
 
 Result<std::unique_ptr<RandomAccessFile>> S3Storage::OpenRead(std::string_view path) {
   ASSIGN_OR_RETURN(std::string key, Key(path));
-  S3Client::Request request;
-  request.method = "HEAD";
-  request.key = key;
+  ASSIGN_OR_RETURN(std::optional<S3Client::Response> head, HeadObject(*client_, key));
   std::string name = client_->ObjectName(key);
-  std::string what = StrCat("HEAD ", name);
-  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 404) {
+  if (!head) {
     return absl::NotFoundError(
         StrCat(name, " does not exist (endpoint ", client_->EndpointUrl(), ")"));
   }
-  RETURN_IF_ERROR(client_->Check(response, what));
-  std::string length = response.Header("content-length");
+  std::string length = head->Header("content-length");
   char* end = nullptr;
   unsigned long long size = std::strtoull(length.c_str(), &end, 10);
   if (length.empty() || end == nullptr || *end != '\0') {
     return absl::DataLossError(
-        StrCat(what, ": the answer has no usable Content-Length ('", length, "')"));
+        StrCat("HEAD ", name, ": the answer has no usable Content-Length ('", length, "')"));
   }
   return std::unique_ptr<RandomAccessFile>(
       new S3RandomAccessFile(client_, std::move(key), static_cast<uint64_t>(size)));
@@ -520,14 +485,8 @@ Status S3Storage::DeletePrefix(std::string_view prefix) {
 
 Result<bool> S3Storage::Exists(std::string_view path) {
   ASSIGN_OR_RETURN(std::string key, Key(path));
-  S3Client::Request request;
-  request.method = "HEAD";
-  request.key = key;
-  std::string what = StrCat("HEAD ", client_->ObjectName(key));
-  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 404) return false;
-  RETURN_IF_ERROR(client_->Check(response, what));
-  return true;
+  ASSIGN_OR_RETURN(std::optional<S3Client::Response> head, HeadObject(*client_, key));
+  return head.has_value();
 }
 
 std::string S3Storage::ImportPath(std::string_view path) const {

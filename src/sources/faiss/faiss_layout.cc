@@ -93,6 +93,11 @@ class LayoutParser {
     return absl::OkStatus();
   }
 
+  // The header of a binary index (see ReadBinaryHeader for `wrapper`) or a float one.
+  Status ReadHeader(bool binary, IndexHeader* header, bool wrapper = false) {
+    return binary ? ReadBinaryHeader(header, wrapper) : ReadIndexHeader(header);
+  }
+
   // The HNSW graph: five vectors and five ints, all skipped.
   Status SkipHnswGraph(int64_t ntotal) {
     RETURN_IF_ERROR(cursor_.SkipVector(sizeof(double), "HNSW assign_probas").status());
@@ -124,11 +129,7 @@ class LayoutParser {
   }
 
   Status ReadIvfHeader(std::string_view type_name, bool binary, bool legacy, IvfHeader* ivf) {
-    if (binary) {
-      RETURN_IF_ERROR(ReadBinaryHeader(&ivf->header));
-    } else {
-      RETURN_IF_ERROR(ReadIndexHeader(&ivf->header));
-    }
+    RETURN_IF_ERROR(ReadHeader(binary, &ivf->header));
     uint64_t at = cursor_.offset();
     ASSIGN_OR_RETURN(ivf->nlist, cursor_.ReadValue<uint64_t>("IVF nlist"));
     RETURN_IF_ERROR(cursor_.Skip(sizeof(uint64_t), "IVF nprobe"));
@@ -367,11 +368,7 @@ bool IsBinaryTag(std::string_view tag) { return tag.size() == 4 && tag[1] == 'B'
 Status ReadIdMap(LayoutParser& p, const IndexFormat& format, uint64_t, FaissLayout* out) {
   const bool binary = IsBinaryTag(format.tag);
   IndexHeader header;
-  if (binary) {
-    RETURN_IF_ERROR(p.ReadBinaryHeader(&header, /*wrapper=*/true));
-  } else {
-    RETURN_IF_ERROR(p.ReadIndexHeader(&header));
-  }
+  RETURN_IF_ERROR(p.ReadHeader(binary, &header, /*wrapper=*/true));
   RETURN_IF_ERROR(p.ParseSubIndex("wrapped index", std::string(format.type_name), binary, out));
   if (out->quantizer_only) {
     return absl::UnimplementedError(StrCat("faiss file '", p.name(), "': ", format.type_name,
@@ -399,11 +396,7 @@ Status ReadIdMap(LayoutParser& p, const IndexFormat& format, uint64_t, FaissLayo
 Status ReadHnsw(LayoutParser& p, const IndexFormat& format, uint64_t, FaissLayout* out) {
   const bool binary = IsBinaryTag(format.tag);
   IndexHeader header;
-  if (binary) {
-    RETURN_IF_ERROR(p.ReadBinaryHeader(&header, /*wrapper=*/true));
-  } else {
-    RETURN_IF_ERROR(p.ReadIndexHeader(&header));
-  }
+  RETURN_IF_ERROR(p.ReadHeader(binary, &header, /*wrapper=*/true));
   FaissFileCursor& c = p.cursor();
   if (format.tag == "IHNc" || format.tag == "IHc2" || format.tag == "IBHc") {
     // keep_max_size_level0, base_level_only, num_base_level_search_entrypoints.
@@ -468,6 +461,27 @@ void SetIvf(const IndexFormat& format, const IvfHeader& ivf, bool binary, FaissL
   out->nlist = static_cast<int64_t>(ivf.nlist);
 }
 
+// The inverted lists of a lossy IVF index, whose fourcc sits at `start` and whose
+// type-specific fields have just been read: the lists become runs and the rest of the index
+// the stream libfaiss decodes the codes with.
+Status ReadLossyLists(LayoutParser& p, const IndexFormat& format, IvfHeader& ivf, bool legacy,
+                      uint64_t code_size, uint64_t start, FaissLayout* out) {
+  FaissFileCursor& c = p.cursor();
+  out->encoding = VectorEncoding::kLossy;
+  out->code_size = static_cast<int64_t>(code_size);
+  out->lossy_type = std::string(format.type_name);
+  if (legacy) {
+    uint64_t codes_start = c.offset();
+    RETURN_IF_ERROR(p.ReadLegacyListCodes(ivf, out->code_size, 1, &out->runs));
+    SetLegacyLossyStream(ivf, start, codes_start, c.offset(), c.offset(), out);
+    return absl::OkStatus();
+  }
+  uint64_t lists_start = c.offset();
+  RETURN_IF_ERROR(p.ReadInvertedLists(ivf, out->code_size, &out->runs));
+  SetLossyStream(ivf, out->code_size, start, lists_start, c.offset(), c.offset(), out);
+  return absl::OkStatus();
+}
+
 // IndexIVFFlat ("IwFl"; legacy "IvFl" with float code vectors, "IvFL" with byte code
 // vectors) and IndexBinaryIVF ("IBwF"): the codes are the vectors.
 Status ReadIvfRaw(LayoutParser& p, const IndexFormat& format, uint64_t, FaissLayout* out) {
@@ -527,19 +541,7 @@ Status ReadIvfSq(LayoutParser& p, const IndexFormat& format, uint64_t start, Fai
                                    " type=", qtype, " for an index of d=", ivf.header.d,
                                    " code_size=", code_size));
   }
-  out->encoding = VectorEncoding::kLossy;
-  out->code_size = static_cast<int64_t>(code_size);
-  out->lossy_type = std::string(format.type_name);
-  if (legacy) {
-    uint64_t codes_start = c.offset();
-    RETURN_IF_ERROR(p.ReadLegacyListCodes(ivf, out->code_size, 1, &out->runs));
-    SetLegacyLossyStream(ivf, start, codes_start, c.offset(), c.offset(), out);
-    return absl::OkStatus();
-  }
-  uint64_t lists_start = c.offset();
-  RETURN_IF_ERROR(p.ReadInvertedLists(ivf, out->code_size, &out->runs));
-  SetLossyStream(ivf, out->code_size, start, lists_start, c.offset(), c.offset(), out);
-  return absl::OkStatus();
+  return ReadLossyLists(p, format, ivf, legacy, code_size, start, out);
 }
 
 // IndexIVFPQ ("IwPQ"; legacy "IvPQ"): IVF header, by_residual, code_size, the
@@ -569,19 +571,7 @@ Status ReadIvfPq(LayoutParser& p, const IndexFormat& format, uint64_t start, Fai
                                           " centroid floats, expected d * 2^nbits = ",
                                           pq_d * (uint64_t{1} << nbits)));
   }
-  out->encoding = VectorEncoding::kLossy;
-  out->code_size = static_cast<int64_t>(code_size);
-  out->lossy_type = std::string(format.type_name);
-  if (legacy) {
-    uint64_t codes_start = c.offset();
-    RETURN_IF_ERROR(p.ReadLegacyListCodes(ivf, out->code_size, 1, &out->runs));
-    SetLegacyLossyStream(ivf, start, codes_start, c.offset(), c.offset(), out);
-    return absl::OkStatus();
-  }
-  uint64_t lists_start = c.offset();
-  RETURN_IF_ERROR(p.ReadInvertedLists(ivf, out->code_size, &out->runs));
-  SetLossyStream(ivf, out->code_size, start, lists_start, c.offset(), c.offset(), out);
-  return absl::OkStatus();
+  return ReadLossyLists(p, format, ivf, legacy, code_size, start, out);
 }
 
 // MultiIndexQuantizer ("Imiq"): only ever an IVF's coarse quantizer; header and a

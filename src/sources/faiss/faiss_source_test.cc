@@ -27,6 +27,7 @@
 
 #include "sources/faiss/faiss_id_map.h"
 #include "sources/faiss/faiss_test_util.h"
+#include "storage/local_storage.h"
 
 namespace mm {
 namespace {
@@ -432,7 +433,7 @@ TEST_F(FaissSourceTest, SmallListsAreReadWithOneCallPerBatch) {
   index.cp.niter = 2;
   index.train(n, x.data());
   index.add(n, x.data());
-  auto file = testing::PreadFile::Open(Write(index, "small_lists.index"));
+  auto file = OpenLocalFile(Write(index, "small_lists.index"));
   ASSERT_TRUE(file.ok());
   auto counting = std::make_shared<CountingFile>(std::move(*file));
   FaissSourceOptions options;
@@ -759,7 +760,7 @@ TEST_F(FaissSourceTest, IdMapScatteredLookupsWithoutCache) {
   bytes.append(reinterpret_cast<const char*>(stored.data()), stored.size() * 8);
   std::string path = dir_.File("ids.bin");
   testing::WriteFileBytes(path, bytes);
-  auto file = testing::PreadFile::Open(path);
+  auto file = OpenLocalFile(path);
   ASSERT_TRUE(file.ok());
   faiss_format::FaissIdMap map(**file, {.offset = 16, .count = 5000}, /*max_cached_bytes=*/0);
   std::mt19937_64 rng(5);

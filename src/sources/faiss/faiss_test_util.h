@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "sources/faiss/faiss_source.h"
-#include "sources/faiss/testing_file.h"
+#include "storage/local_storage.h"
 
 namespace mm::testing {
 
@@ -65,7 +65,7 @@ struct Rows {
 inline Result<std::unique_ptr<FaissSource>> OpenFaiss(const std::string& path,
                                                       FaissSourceOptions options = {}) {
   if (options.collection.empty()) options.collection = "c";
-  ASSIGN_OR_RETURN(std::unique_ptr<PreadFile> file, PreadFile::Open(path));
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, OpenLocalFile(path));
   return FaissSource::Open(std::shared_ptr<RandomAccessFile>(std::move(file)), std::move(options));
 }
 
