@@ -2,11 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
 #include <cstdio>
-#include <thread>
 
 #include "formats/numpy_part_writer.h"
+#include "pipeline/parallel_for.h"
 #include "pipeline/progress.h"
 
 namespace mm {
@@ -143,40 +142,21 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
                  summary.tasks_skipped);
   }
 
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  Status first_error;
-  std::mutex error_mu;
+  Status dumped;
   {
     Progress progress("dump", total_rows);
-    auto worker = [&] {
-      while (!failed.load()) {
-        size_t i = next.fetch_add(1);
-        if (i >= todo.size()) return;
-        const PlannedTask& pt = todo[i];
-        auto record = DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
-                               options.part_bytes, progress);
-        Status st = record.status();
-        if (st.ok()) {
-          st = store.Update([&](Manifest& m) {
-            m.collections[pt.collection].tasks[pt.task->id] = *record;
-          });
-        }
-        if (!st.ok()) {
-          std::lock_guard lock(error_mu);
-          if (first_error.ok()) first_error = st;
-          failed = true;
-          return;
-        }
-      }
-    };
-    std::vector<std::thread> threads;
-    int n = std::max(1, std::min<int>(options.workers, static_cast<int>(todo.size())));
-    for (int i = 0; i < n; ++i) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
+    dumped = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
+      const PlannedTask& pt = todo[i];
+      ASSIGN_OR_RETURN(TaskRecord record,
+                       DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
+                                options.part_bytes, progress));
+      return store.Update([&](Manifest& m) {
+        m.collections[pt.collection].tasks[pt.task->id] = std::move(record);
+      });
+    });
     summary.seconds = progress.seconds();
   }
-  if (!first_error.ok()) return first_error;
+  RETURN_IF_ERROR(dumped);
 
   RETURN_IF_ERROR(store.Update([&](Manifest& m) {
     m.dump_complete = true;

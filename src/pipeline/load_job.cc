@@ -6,6 +6,8 @@
 #include <chrono>
 #include <thread>
 
+#include "pipeline/parallel_for.h"
+
 namespace mm {
 namespace {
 
@@ -206,30 +208,13 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
     spdlog::info("load: importing {} part(s) into '{}' ({} imported earlier)", todo.size(),
                  name, summary.parts_skipped);
 
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
     std::atomic<int64_t> rows{0};
-    std::mutex error_mu;
-    Status first_error;
-    auto worker = [&] {
-      while (!failed.load()) {
-        size_t i = next.fetch_add(1);
-        if (i >= todo.size()) return;
-        auto imported = ImportPart(milvus, storage, store, todo[i], options);
-        if (!imported.ok()) {
-          std::lock_guard lock(error_mu);
-          if (first_error.ok()) first_error = imported.status();
-          failed = true;
-          return;
-        }
-        rows += *imported;
-        spdlog::info("load: part {} imported: {} rows", todo[i].part.dir, *imported);
-      }
-    };
-    std::vector<std::thread> threads;
-    int n = std::max(1, std::min<int>(options.workers, static_cast<int>(todo.size())));
-    for (int i = 0; i < n; ++i) threads.emplace_back(worker);
-    for (auto& t : threads) t.join();
+    const Status first_error = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
+      ASSIGN_OR_RETURN(int64_t imported, ImportPart(milvus, storage, store, todo[i], options));
+      rows += imported;
+      spdlog::info("load: part {} imported: {} rows", todo[i].part.dir, imported);
+      return absl::OkStatus();
+    });
     summary.rows += rows.load();
     summary.parts += static_cast<int>(todo.size());
 
