@@ -98,13 +98,14 @@ Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t inde
 // Submits (unless already submitted) and waits for one part's import.
 Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore& store,
                            const PartRef& ref, const LoadOptions& options) {
-  const std::string collection = store.Snapshot().collections[ref.collection].schema.collection;
+  std::string collection;
   ImportRecord record;
-  {
-    Manifest m = store.Snapshot();
-    auto it = m.collections[ref.collection].load.imports.find(ref.part.dir);
-    if (it != m.collections[ref.collection].load.imports.end()) record = it->second;
-  }
+  store.Read([&](const Manifest& m) {
+    const CollectionManifest& cm = m.collections[ref.collection];
+    collection = cm.schema.collection;
+    auto it = cm.load.imports.find(ref.part.dir);
+    if (it != cm.load.imports.end()) record = it->second;
+  });
   if (record.task_ids.empty()) {
     std::vector<std::string> files;
     for (const auto& f : ref.part.files) files.push_back(storage.ImportPath(f));

@@ -86,6 +86,12 @@ class ManifestStore {
     fn(manifest_);
     return PersistLocked();
   }
+  // Calls `fn(const Manifest&)` under the lock: reads a part without copying the whole.
+  template <typename Fn>
+  void Read(Fn&& fn) const {
+    std::lock_guard lock(mu_);
+    fn(manifest_);
+  }
   Manifest Snapshot() const {
     std::lock_guard lock(mu_);
     return manifest_;
