@@ -52,8 +52,6 @@ target:
   mode: local
   local:
     outputDir: $out
-  milvus2x:
-    endpoint: 127.0.0.1:1
   create:
     collection:
       name: bench_$kind

@@ -71,6 +71,11 @@ Result<std::unique_ptr<Storage>> OpenOutputStorage(const MigrationConfig& config
 }
 
 Result<std::unique_ptr<MilvusClient>> ConnectMilvus(const MigrationConfig& config) {
+  // Only load and start need Milvus; dump runs without it.
+  if (config.milvus_endpoint.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(config.config_path, ": [target.milvus2x.endpoint] must be set (host:port)"));
+  }
   MilvusOptions options;
   options.endpoint = config.milvus_endpoint;
   options.username = config.milvus_username;

@@ -211,7 +211,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     return r.Invalid("target.mode", StrCat("expected local or remote, got '", c.target_mode, "'"));
   }
 
-  if (c.milvus_endpoint.empty()) return r.Invalid("target.milvus2x.endpoint", "must be set (host:port)");
   if (c.collection.empty()) return r.Invalid("target.create.collection.name", "must be set");
   if (c.shards_num < 0) return r.Invalid("target.create.collection.shardsNum", "must be >= 0");
   if (c.dim < 0) return r.Invalid("target.create.collection.dim", "must be > 0, or 0 to take it from the source");

@@ -113,8 +113,6 @@ TEST(MigrationConfigTest, ErrorsNameTheKey) {
   ExpectInvalid(Replace(kGoFaissExample, "dim: 512", "dim: -1"), "target.create.collection.dim");
   ExpectInvalid(Replace(kGoFaissExample, "metricType: L2", "metricType: L2\n      ifExists: maybe"),
                 "target.create.collection.ifExists");
-  ExpectInvalid(Replace(kGoFaissExample, "endpoint: xxxxxx:19530", "endpoint: "),
-                "target.milvus2x.endpoint");
 }
 
 TEST(MigrationConfigTest, IndexKeys) {
@@ -131,6 +129,13 @@ TEST(MigrationConfigTest, IndexKeys) {
   EXPECT_TRUE(ParseMigrationConfig(kGoFaissExample, "m.yaml")->index_type.empty());
   ExpectInvalid(Replace(kGoFaissExample, "metricType: L2", "metricType: L2\n    loadCollection: true"),
                 "target.create.loadCollection");
+}
+
+TEST(MigrationConfigTest, DumpNeedsNoMilvusEndpoint) {
+  auto c = ParseMigrationConfig(Replace(kGoFaissExample, "endpoint: xxxxxx:19530", "endpoint: "),
+                                "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->milvus_endpoint.empty());
 }
 
 TEST(MigrationConfigTest, BadYamlAndMissingFile) {
