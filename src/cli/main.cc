@@ -9,6 +9,7 @@
 
 #include "app/migration.h"
 #include "config/migration_config.h"
+#include "core/cancellation.h"
 #include "core/version.h"
 
 namespace {
@@ -21,7 +22,7 @@ int RunWithConfig(const std::string& path, mm::Status (*command)(const mm::Migra
   mm::Status st = config.ok() ? command(*config) : config.status();
   if (!st.ok()) {
     spdlog::error("{} failed: {}", name, std::string(st.message()));
-    return 1;
+    return absl::IsCancelled(st) ? 130 : 1;
   }
   spdlog::info("{} finished successfully", name);
   return 0;
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   });
 
   CLI11_PARSE(app, argc, argv);
+  mm::InstallCancellationHandlers();
   if (chosen == nullptr) return 0;
   return RunWithConfig(config, chosen->run, chosen->name);
 }

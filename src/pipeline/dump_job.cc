@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/cancellation.h"
 #include "formats/numpy_part_writer.h"
 #include "pipeline/parallel_for.h"
 #include "pipeline/progress.h"
@@ -43,6 +44,7 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
   };
 
   while (true) {
+    if (Status st = CheckCancelled("dump"); !st.ok()) return fail(st);
     auto next = reader->Next();
     if (!next.ok()) return fail(next.status());
     if (!next->has_value()) break;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/cancellation.h"
 #include "pipeline/testing_source.h"
 #include "storage/memory_storage.h"
 
@@ -53,6 +54,23 @@ TEST(DumpJobTest, FailedTaskLeavesNoPartsAndRerunResumes) {
   EXPECT_EQ(summary->tasks_skipped, 1);
   EXPECT_EQ(source.opened(), 2);
   EXPECT_EQ(summary->rows, 150);
+}
+
+TEST(DumpJobTest, StopRequestAbandonsTheTaskAndARerunResumes) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(2, 50);
+  RequestCancellation();
+  auto stopped = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                  .source_kind = "test", .source_id = "s"});
+  ClearCancellationForTesting();
+  EXPECT_EQ(stopped.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(storage.List("c/").value().empty());
+  EXPECT_FALSE(store.Snapshot().dump_complete);
+  auto rerun = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                .source_kind = "test", .source_id = "s"});
+  ASSERT_TRUE(rerun.ok()) << rerun.status();
+  EXPECT_EQ(rerun->rows, 100);
 }
 
 TEST(DumpJobTest, RefusesOutputOfAnotherSource) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/cancellation.h"
 #include "pipeline/parallel_for.h"
 
 namespace mm {
@@ -141,6 +142,8 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
             options.import_timeout_s, "s (loader.import.timeoutSeconds); rerun load to keep "
             "waiting for it"));
       }
+      // Stopping leaves the task id in the checkpoint: a rerun waits for the same import.
+      RETURN_IF_ERROR(CheckCancelled(StrCat("load of part ", ref.part.dir)));
       std::this_thread::sleep_for(std::chrono::milliseconds(options.poll_interval_ms));
     }
   }
@@ -226,8 +229,10 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
       for (const auto& [dir, r] : state.load.imports) any_completed |= r.completed;
       // A collection this migration created holds nothing the user had: drop it rather
       // than leave a half-filled one behind.
-      // A timeout keeps everything: the imports may still finish, and a rerun waits for them.
-      if (state.load.created && !absl::IsDeadlineExceeded(first_error)) {
+      // A timeout or a stop keeps everything: the imports may still finish, and a rerun
+      // waits for them.
+      if (state.load.created && !absl::IsDeadlineExceeded(first_error) &&
+          !absl::IsCancelled(first_error)) {
         spdlog::warn("load: dropping collection '{}' that this load created, after the error",
                      name);
         milvus.DropCollection(name).IgnoreError();
