@@ -199,18 +199,20 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
     const CollectionManifest cm = store.Snapshot().collections[c];
 
     std::vector<PartRef> todo;
+    int skipped = 0;
     for (const auto& [task_id, task] : cm.tasks) {
       for (const auto& part : task.parts) {
         auto it = cm.load.imports.find(part.dir);
         if (it != cm.load.imports.end() && it->second.completed) {
-          ++summary.parts_skipped;
+          ++skipped;
         } else {
           todo.push_back({c, part});
         }
       }
     }
+    summary.parts_skipped += skipped;
     spdlog::info("load: importing {} part(s) into '{}' ({} imported earlier)", todo.size(),
-                 name, summary.parts_skipped);
+                 name, skipped);
 
     std::atomic<int64_t> rows{0};
     const Status first_error = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
@@ -223,23 +225,26 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
     summary.parts += static_cast<int>(todo.size());
 
     if (!first_error.ok()) {
-      Manifest m = store.Snapshot();
-      const auto& state = m.collections[c];
-      bool any_completed = false;
-      for (const auto& [dir, r] : state.load.imports) any_completed |= r.completed;
-      // A collection this migration created holds nothing the user had: drop it rather
-      // than leave a half-filled one behind.
-      // A timeout or a stop keeps everything: the imports may still finish, and a rerun
-      // waits for them.
-      if (state.load.created && !absl::IsDeadlineExceeded(first_error) &&
-          !absl::IsCancelled(first_error)) {
+      const LoadState state = store.Snapshot().collections[c].load;
+      const bool resumable =
+          absl::IsDeadlineExceeded(first_error) || absl::IsCancelled(first_error);
+      if (resumable) {
+        // The submitted imports may still finish; a rerun waits for them by task id.
+        spdlog::warn("load: '{}' is partly loaded; rerun load to finish", name);
+      } else if (state.created) {
+        // A collection this load created holds nothing the user had: drop it rather than
+        // leave a half-filled one behind.
         spdlog::warn("load: dropping collection '{}' that this load created, after the error",
                      name);
         milvus.DropCollection(name).IgnoreError();
         store.Update([&](Manifest& mm) { mm.collections[c].load = LoadState{}; }).IgnoreError();
-      } else if (any_completed) {
-        spdlog::warn("load: collection '{}' existed before and now holds part of the rows; "
-                     "rerun load to finish (imported parts are not imported again)", name);
+      } else {
+        bool any_completed = false;
+        for (const auto& [dir, r] : state.imports) any_completed |= r.completed;
+        if (any_completed) {
+          spdlog::warn("load: collection '{}' existed before and now holds part of the rows; "
+                       "rerun load to finish (imported parts are not imported again)", name);
+        }
       }
       return first_error;
     }
