@@ -5,11 +5,11 @@ import signal
 import subprocess
 import time
 
-import faiss
 import numpy as np
 
 from migration_yaml import faiss_config, run_command, write_yaml
 from readback import assert_collection_holds
+from test_faiss_e2e import write_idmap_index
 
 
 def test_sigint_during_load_then_rerun_finishes_exactly(testbed_local, mm_binary,
@@ -19,10 +19,7 @@ def test_sigint_during_load_then_rerun_finishes_exactly(testbed_local, mm_binary
     rows, dim = 6000, 256
     vectors = rng.standard_normal((rows, dim)).astype(np.float32)
     ids = rng.choice(np.int64(1) << 60, size=rows, replace=False).astype(np.int64)
-    index = faiss.IndexIDMap(faiss.IndexFlatL2(dim))
-    index.add_with_ids(vectors, ids)
-    faiss_file = tmp_path / "big.index"
-    faiss.write_index(index, str(faiss_file))
+    faiss_file = write_idmap_index(tmp_path / "big.index", ids, vectors, "L2")
     name = unique_collection(bed)
     # 1 MB parts: 6 parts, which Milvus 2.3 imports one after another (~2 s each).
     config = write_yaml(tmp_path / "migration.yaml", faiss_config(
