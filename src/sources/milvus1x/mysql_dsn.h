@@ -1,0 +1,30 @@
+// The Go driver's MySQL DSN, as the Go tool's meta.mysqlUrl spells it:
+//   user:password@tcp(host:port)/dbname?param=value&...
+// (also user@unix(/path/to.sock)/db, and an omitted protocol part meaning tcp(127.0.0.1:3306)).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "core/status.h"
+
+namespace mm {
+
+struct MysqlDsn {
+  std::string user;
+  std::string password;
+  std::string protocol = "tcp";  // tcp | unix
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string socket;    // for unix
+  std::string database;
+  std::map<std::string, std::string> params;  // charset, parseTime, loc, timeout, ...
+
+  // For messages: the DSN with the password replaced by "***".
+  std::string Redacted() const;
+};
+
+// InvalidArgument naming what is malformed (never echoing the password).
+Result<MysqlDsn> ParseMysqlDsn(const std::string& dsn);
+
+}  // namespace mm
