@@ -1,6 +1,14 @@
 #include "app/endpoints.h"
 
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
 #include "sources/faiss/faiss_source.h"
+#include "sources/milvus1x/meta_json.h"
+#include "sources/milvus1x/milvus1x_source.h"
+#include "sources/milvus1x/mysql_meta_reader.h"
+#include "sources/milvus1x/sqlite_meta_reader.h"
 #include "storage/local_storage.h"
 #include "storage/s3_storage.h"
 
@@ -39,13 +47,38 @@ Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& 
   return std::shared_ptr<RandomAccessFile>(raw, [owner](RandomAccessFile* f) { delete f; });
 }
 
-}  // namespace
 
-Result<OpenedSource> OpenSource(const MigrationConfig& config) {
-  if (config.work_mode != "faiss") {
-    return absl::InvalidArgumentError(
-        StrCat("[dumper.worker.workMode] '", config.work_mode, "' is not supported"));
+Result<std::string> ReadWholeFile(RandomAccessFile& file) {
+  std::string text(file.Size(), '\0');
+  ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, text.size(), text.data()));
+  text.resize(n);
+  return text;
+}
+
+// The bucket the source lives in (source.remote), rooted at `prefix`.
+Result<std::unique_ptr<S3Storage>> OpenSourceBucket(const MigrationConfig& config,
+                                                    std::string prefix) {
+  while (!prefix.empty() && prefix.front() == '/') prefix.erase(prefix.begin());
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return S3Storage::Open(ToS3Options(config.source_remote, prefix, config.writer_buffer_kb));
+}
+
+Result<std::shared_ptr<Storage>> OpenTablesDir(const MigrationConfig& config) {
+  if (config.source_mode == "remote") {
+    ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(config, config.tables_dir));
+    return std::shared_ptr<Storage>(std::move(bucket));
   }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(config.tables_dir, ec)) {
+    return absl::NotFoundError(StrCat("[source.local.tablesDir] ", config.tables_dir,
+                                      " is not a directory (expected the 1.x db/tables "
+                                      "directory)"));
+  }
+  ASSIGN_OR_RETURN(auto local, LocalStorage::Open(config.tables_dir));
+  return std::shared_ptr<Storage>(std::move(local));
+}
+
+Result<OpenedSource> OpenFaissSource(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(auto file, OpenSourceFile(config, config.faiss_file));
   FaissSourceOptions options;
   options.collection = config.collection;
@@ -57,6 +90,68 @@ Result<OpenedSource> OpenSource(const MigrationConfig& config) {
   opened.id = StrCat("faiss:", file->name(), " (", file->Size(), " bytes)");
   ASSIGN_OR_RETURN(opened.source, FaissSource::Open(file, options));
   return opened;
+}
+
+Result<OpenedSource> OpenMilvus1xSource(const MigrationConfig& config) {
+  ASSIGN_OR_RETURN(Milvus1xMetaRead read, ReadMilvus1xMeta(config));
+  ASSIGN_OR_RETURN(std::shared_ptr<Storage> tables, OpenTablesDir(config));
+  Milvus1xSourceOptions options;
+  options.collections = config.collections;
+  options.collection_name_map = config.collection_name_map;
+  options.partition_name_map = config.partition_name_map;
+  options.shards_num = config.shards_num;
+  options.read_buffer_bytes = std::max<int64_t>(config.reader_buffer_kb, 4) << 10;
+  options.batch_bytes = std::max<int64_t>(options.read_buffer_bytes, 4 << 20);
+  int64_t segments = 0;
+  for (const auto& t : read.meta.tables) segments += static_cast<int64_t>(t.segments.size());
+  spdlog::info("milvus1x: {}: {} table(s), {} live segment(s), {} live rows", read.origin,
+               read.meta.tables.size(), segments, read.meta.rows);
+  OpenedSource opened;
+  // Names what is read and how much of it, so a resumed dump refuses a changed instance.
+  opened.id = StrCat("milvus1x:", read.origin, " tables ", tables->Describe(), " (",
+                     read.meta.tables.size(), " tables, ", segments, " segments, ",
+                     read.meta.rows, " rows)");
+  ASSIGN_OR_RETURN(opened.source,
+                   Milvus1xSource::Open(std::move(read.meta), std::move(tables), options));
+  return opened;
+}
+
+}  // namespace
+
+Result<Milvus1xMetaRead> ReadMilvus1xMeta(const MigrationConfig& config) {
+  Milvus1xMetaRead read;
+  if (config.meta_mode == "sqlite") {
+    read.origin = StrCat("sqlite ", config.meta_sqlite_file);
+    ASSIGN_OR_RETURN(read.meta, ReadSqliteMeta(config.meta_sqlite_file));
+  } else if (config.meta_mode == "mysql") {
+    ASSIGN_OR_RETURN(MysqlDsn dsn, ParseMysqlDsn(config.meta_mysql_url));
+    read.origin = StrCat("mysql ", dsn.Redacted());
+    ASSIGN_OR_RETURN(read.meta, ReadMysqlMeta(dsn));
+  } else if (config.meta_mode == "local") {
+    ASSIGN_OR_RETURN(auto file, OpenLocalFile(config.meta_local_file));
+    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(*file));
+    read.origin = StrCat("meta.json ", file->name());
+    ASSIGN_OR_RETURN(read.meta, ParseMetaJson(text, file->name()));
+  } else if (config.meta_mode == "remote") {
+    ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(config, ""));
+    std::string key = config.meta_remote_file;
+    while (!key.empty() && key.front() == '/') key.erase(key.begin());
+    ASSIGN_OR_RETURN(auto file, bucket->OpenRead(key));
+    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(*file));
+    read.origin = StrCat("meta.json ", file->name());
+    ASSIGN_OR_RETURN(read.meta, ParseMetaJson(text, file->name()));
+  } else {
+    return absl::InvalidArgumentError(
+        StrCat(config.config_path, ": [meta.mode] '", config.meta_mode, "' is not supported"));
+  }
+  return read;
+}
+
+Result<OpenedSource> OpenSource(const MigrationConfig& config) {
+  if (config.work_mode == "faiss") return OpenFaissSource(config);
+  if (config.work_mode == "milvus1x") return OpenMilvus1xSource(config);
+  return absl::InvalidArgumentError(
+      StrCat("[dumper.worker.workMode] '", config.work_mode, "' is not supported"));
 }
 
 Result<std::unique_ptr<Storage>> OpenOutputStorage(const MigrationConfig& config) {

@@ -7,6 +7,7 @@
 #include "config/migration_config.h"
 #include "core/status.h"
 #include "milvus/milvus_client.h"
+#include "sources/milvus1x/milvus1x_meta.h"
 #include "sources/source.h"
 #include "storage/storage.h"
 
@@ -18,6 +19,13 @@ struct OpenedSource {
 };
 
 Result<OpenedSource> OpenSource(const MigrationConfig& config);
+
+// Milvus 1.x metadata from where meta.* says (sqlite, mysql, a local or remote meta.json).
+struct Milvus1xMetaRead {
+  Milvus1xMeta meta;
+  std::string origin;  // for messages and the manifest: "sqlite /db/meta.sqlite"
+};
+Result<Milvus1xMetaRead> ReadMilvus1xMeta(const MigrationConfig& config);
 // The storage rooted at the output directory (local dir or bucket prefix).
 Result<std::unique_ptr<Storage>> OpenOutputStorage(const MigrationConfig& config);
 Result<std::unique_ptr<MilvusClient>> ConnectMilvus(const MigrationConfig& config);

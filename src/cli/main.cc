@@ -1,5 +1,6 @@
 // milvus-migration: the command line. Same commands and flags as the Go tool
-// (dump, load, start, version; --config/-c defaulting to configs/migration.yaml).
+// (dump, load, start, export, version; --config/-c defaulting to configs/migration.yaml;
+// dump and start take --col a,b to pick Milvus 1.x collections).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -7,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/str_split.h"
+#include "app/export_meta.h"
 #include "app/migration.h"
 #include "config/migration_config.h"
 #include "core/cancellation.h"
@@ -16,16 +19,25 @@ namespace {
 
 constexpr const char* kDefaultConfig = "configs/migration.yaml";
 
-int RunWithConfig(const std::string& path, mm::Status (*command)(const mm::MigrationConfig&),
-                  const char* name) {
-  auto config = mm::LoadMigrationConfig(path);
-  mm::Status st = config.ok() ? command(*config) : config.status();
+int Finish(const mm::Status& st, const char* name) {
   if (!st.ok()) {
     spdlog::error("{} failed: {}", name, std::string(st.message()));
     return absl::IsCancelled(st) ? 130 : 1;
   }
   spdlog::info("{} finished successfully", name);
   return 0;
+}
+
+int RunWithConfig(const std::string& path, const std::string& collections,
+                  mm::Status (*command)(const mm::MigrationConfig&), const char* name) {
+  auto config = mm::LoadMigrationConfig(path);
+  if (config.ok() && !collections.empty()) {
+    for (auto part : absl::StrSplit(collections, ',', absl::SkipWhitespace())) {
+      config->collections.emplace_back(part.data(), part.size());
+    }
+  }
+  mm::Status st = config.ok() ? command(*config) : config.status();
+  return Finish(st, name);
 }
 
 }  // namespace
@@ -37,6 +49,7 @@ int main(int argc, char** argv) {
   CLI::App app{"milvus-migration: move vector data into Milvus 2.x"};
   app.require_subcommand(1);
   std::string config = kDefaultConfig;
+  std::string collections;
 
   struct Command {
     const char* name;
@@ -53,14 +66,34 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);
     sub->add_option("-c,--config", config, "path of migration.yaml")
         ->capture_default_str();
+    if (c.run != mm::Load) {
+      sub->add_option("--col", collections,
+                      "Milvus 1.x collections to migrate, comma-separated (default: all)");
+    }
     sub->callback([&chosen, &c] { chosen = &c; });
   }
+  mm::ExportMetaRequest export_request;
+  bool export_chosen = false;
+  CLI::App* export_cmd =
+      app.add_subcommand("export", "write a Milvus 1.x instance's metadata as meta.json");
+  export_cmd->add_option("-s,--sqlite", export_request.sqlite_file, "the 1.x meta.sqlite file");
+  export_cmd->add_option("-m,--mysql", export_request.mysql_url,
+                         "the 1.x MySQL DSN, user:password@tcp(host:3306)/milvus");
+  export_cmd->add_option("-o,--output", export_request.output_dir,
+                         "directory to write meta.json into")
+      ->required();
+  export_cmd->callback([&export_chosen] { export_chosen = true; });
   app.add_subcommand("version", "print the version")->callback([] {
     std::printf("milvus-migration %s\n", mm::kVersion);
   });
 
   CLI11_PARSE(app, argc, argv);
   mm::InstallCancellationHandlers();
+  if (export_chosen) {
+    auto written = mm::ExportMilvus1xMeta(export_request);
+    if (written.ok()) std::printf("%s\n", written->c_str());
+    return Finish(written.status(), "export");
+  }
   if (chosen == nullptr) return 0;
-  return RunWithConfig(config, chosen->run, chosen->name);
+  return RunWithConfig(config, collections, chosen->run, chosen->name);
 }

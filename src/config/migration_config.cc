@@ -113,6 +113,48 @@ Status ValidateRemote(const ConfigReader& r, const std::string& prefix, const Re
   return absl::OkStatus();
 }
 
+// meta.* as the Go tool reads it, and its older spelling under source.local.meta.*.
+Status ReadMilvus1xSource(const ConfigReader& r, MigrationConfig* c) {
+  const std::string tables_key = "source." + c->source_mode + ".tablesDir";
+  if (c->tables_dir.empty()) {
+    return r.Invalid(tables_key, "must name the Milvus 1.x tables directory (<milvus>/db/tables)");
+  }
+  const bool legacy = !r.Has("meta.mode") && r.Has("source.local.meta.mode");
+  const std::string prefix = legacy ? "source.local.meta." : "meta.";
+  RETURN_IF_ERROR(r.Get(prefix + "mode", &c->meta_mode));
+  if (c->meta_mode.empty() && c->source_mode == "remote" && r.Has("source.remote.metaFile")) {
+    c->meta_mode = "remote";
+  }
+  struct ModeKey {
+    const char* mode;
+    std::string key;
+    std::string* value;
+    const char* what;
+  };
+  const ModeKey modes[] = {
+      {"sqlite", prefix + "sqliteFile", &c->meta_sqlite_file, "the 1.x meta.sqlite file"},
+      {"mysql", legacy ? prefix + "mysql.url" : prefix + "mysqlUrl", &c->meta_mysql_url,
+       "the MySQL DSN, user:password@tcp(host:3306)/milvus"},
+      {"local", prefix + "localFile", &c->meta_local_file, "a meta.json made by `export`"},
+      {"mock", prefix + "mockFile", &c->meta_local_file, "a meta.json made by `export`"},
+      {"remote", r.Has("meta.remoteMetaFile") ? "meta.remoteMetaFile" : "source.remote.metaFile",
+       &c->meta_remote_file, "the key of a meta.json in source.remote.bucket"},
+  };
+  for (const auto& m : modes) {
+    if (c->meta_mode != m.mode) continue;
+    RETURN_IF_ERROR(r.Get(m.key, m.value));
+    if (m.value->empty()) return r.Invalid(m.key, StrCat("must be set: ", m.what));
+    if (c->meta_mode == "remote" && c->source_mode != "remote") {
+      return r.Invalid("meta.mode", "remote reads the meta.json from source.remote's bucket, "
+                                    "so it needs source.mode: remote");
+    }
+    if (c->meta_mode == "mock") c->meta_mode = "local";
+    return absl::OkStatus();
+  }
+  return r.Invalid(prefix + "mode", StrCat("expected sqlite, mysql, local or remote, got '",
+                                           c->meta_mode, "'"));
+}
+
 std::string TrimLeadingSlashes(std::string s) {
   while (!s.empty() && s.front() == '/') s.erase(s.begin());
   return s;
@@ -166,21 +208,31 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   std::string if_exists = "fail";
   RETURN_IF_ERROR(r.Get("target.create.collection.ifExists", &if_exists));
 
-  // Sources. workMode is optional for us: a faissFile names the FAISS source.
-  std::string faiss_key = "source." + c.source_mode + ".faissFile";
+  // Sources. workMode is optional for us: a faissFile names the FAISS source, a tablesDir
+  // or meta.mode a Milvus 1.x one.
   if (c.source_mode != "local" && c.source_mode != "remote") {
     return r.Invalid("source.mode", StrCat("expected local or remote, got '", c.source_mode, "'"));
   }
+  const std::string faiss_key = "source." + c.source_mode + ".faissFile";
+  const std::string tables_key = "source." + c.source_mode + ".tablesDir";
   RETURN_IF_ERROR(r.Get(faiss_key, &c.faiss_file));
+  RETURN_IF_ERROR(r.Get(tables_key, &c.tables_dir));
   if (c.work_mode.empty() && !c.faiss_file.empty()) c.work_mode = "faiss";
+  if (c.work_mode.empty() && (!c.tables_dir.empty() || r.Has("meta.mode"))) {
+    c.work_mode = "milvus1x";
+  }
   if (c.work_mode.empty()) {
-    return r.Invalid("dumper.worker.workMode", "must be set (faiss)");
+    return r.Invalid("dumper.worker.workMode", "must be set (faiss or milvus1x)");
   }
-  if (c.work_mode != "faiss") {
+  if (c.work_mode == "faiss") {
+    if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
+  } else if (c.work_mode == "milvus1x") {
+    RETURN_IF_ERROR(ReadMilvus1xSource(r, &c));
+  } else {
     return r.Invalid("dumper.worker.workMode",
-                     StrCat("'", c.work_mode, "' is not supported by this build; expected faiss"));
+                     StrCat("'", c.work_mode,
+                            "' is not supported by this build; expected faiss or milvus1x"));
   }
-  if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
   if (c.source_mode == "remote") RETURN_IF_ERROR(ValidateRemote(r, "source.remote", c.source_remote));
 
   if (c.dumper_limit <= 0) return r.Invalid("dumper.worker.limit", "must be > 0");
@@ -211,7 +263,12 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     return r.Invalid("target.mode", StrCat("expected local or remote, got '", c.target_mode, "'"));
   }
 
-  if (c.collection.empty()) return r.Invalid("target.create.collection.name", "must be set");
+  // A 1.x instance names its own collections; the Go tool ignores this key there too.
+  if (c.collection.empty() && c.work_mode == "faiss") {
+    return r.Invalid("target.create.collection.name", "must be set");
+  }
+  RETURN_IF_ERROR(r.Get("target.create.collection.nameMap", &c.collection_name_map));
+  RETURN_IF_ERROR(r.Get("target.create.partition.nameMap", &c.partition_name_map));
   if (c.shards_num < 0) return r.Invalid("target.create.collection.shardsNum", "must be >= 0");
   if (c.dim < 0) return r.Invalid("target.create.collection.dim", "must be > 0, or 0 to take it from the source");
   static const char* kMetrics[] = {"", "L2", "IP", "COSINE", "HAMMING", "JACCARD",

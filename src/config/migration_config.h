@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -29,7 +30,7 @@ struct MigrationConfig {
   std::string config_path;  // the file this came from, for messages
 
   // dumper.worker.*
-  std::string work_mode;          // "faiss", ... (inferred from source keys when absent)
+  std::string work_mode;          // "faiss" or "milvus1x" (inferred from source keys when absent)
   int dumper_limit = 2;           // tasks dumped concurrently
   int64_t reader_buffer_kb = 1024;
   int64_t writer_buffer_kb = 1024;
@@ -44,6 +45,20 @@ struct MigrationConfig {
   std::string source_mode = "local";  // local | remote
   std::string faiss_file;             // source.local.faissFile or source.remote.faissFile
   RemoteConfig source_remote;
+
+  // Milvus 1.x (workMode milvus1x): where its segments and its metadata are.
+  std::string tables_dir;        // source.local.tablesDir or source.remote.tablesDir
+  std::string meta_mode;         // meta.mode: sqlite | mysql | local | mock | remote
+  std::string meta_sqlite_file;  // meta.sqliteFile
+  std::string meta_mysql_url;    // meta.mysqlUrl (Go driver DSN)
+  std::string meta_local_file;   // meta.localFile (meta.mockFile for mock): a meta.json
+  std::string meta_remote_file;  // meta.remoteMetaFile: a meta.json in source.remote's bucket
+  // Only these 1.x collections (`dump --col a,b`); empty means all.
+  std::vector<std::string> collections;
+  // 1.x names to 2.x names, for names 2.x rejects or that should change
+  // (target.create.collection.nameMap, target.create.partition.nameMap: tag -> name).
+  std::map<std::string, std::string> collection_name_map;
+  std::map<std::string, std::string> partition_name_map;
 
   // target.*
   std::string target_mode = "remote";  // local | remote

@@ -53,6 +53,113 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   return s.replace(pos, from.size(), to);
 }
 
+// The Go tool's 1.x README examples (sqlite and mysql), unchanged.
+constexpr char kGoMilvus1xSqlite[] = R"(
+dumper:
+  worker:
+    limit: 20           # Number of collections allowed for concurrent dumping
+    workMode: milvus1x
+    reader:
+      bufferSize: 1024  # read data buffer size,  unit is KB
+    writer:
+      bufferSize: 1024 # write data buffer size, unit is KB
+loader:
+  worker:
+    limit: 20   # Number of collections allowed for concurrent loading
+meta:
+  mode: sqlite    # mode set sqlite will get meta info from sqlite
+  sqliteFile: /db/meta.sqlite
+source:
+  mode: local   # source mode can set local or remote(s3,minio,gcp,ali-oss)
+  local:
+    tablesDir: /db/tables/  #milvus1.x data directory path
+target:
+  mode: remote
+  remote:
+    outputDir: output/ # don't start with /
+    cloud: aws
+    endpoint: 127.0.0.1:9000
+    region: ap-southeast-1
+    bucket: a-bucket    # bucket name, need same with milvus2.x bucket name
+    ak: minioadmin
+    sk: minioadmin
+    useIAM: false
+    useSSL: false
+    checkBucket: true   #if bucket not exits will create bucket when set checkBucket=true
+  milvus2x: # milvus2x connect info
+    endpoint: xxxxxx:19530
+    username: xxxxx
+    password: xxxxx
+)";
+
+TEST(MigrationConfigTest, ParsesGoToolMilvus1xSqliteExample) {
+  auto c = ParseMigrationConfig(kGoMilvus1xSqlite, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->work_mode, "milvus1x");
+  EXPECT_EQ(c->meta_mode, "sqlite");
+  EXPECT_EQ(c->meta_sqlite_file, "/db/meta.sqlite");
+  EXPECT_EQ(c->tables_dir, "/db/tables/");
+  EXPECT_EQ(c->dumper_limit, 20);
+  EXPECT_EQ(c->output_dir, "output/migration");
+  EXPECT_TRUE(c->collection.empty());  // 1.x names its own collections
+}
+
+TEST(MigrationConfigTest, Milvus1xMetaModes) {
+  std::string mysql = Replace(kGoMilvus1xSqlite, "  mode: sqlite    # mode set sqlite will get meta info from sqlite\n  sqliteFile: /db/meta.sqlite",
+                              "  mode: mysql\n  mysqlUrl: \"user:password@tcp(localhost:3306)/milvus?charset=utf8mb4&parseTime=True&loc=Local\"");
+  auto c = ParseMigrationConfig(mysql, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->meta_mode, "mysql");
+  EXPECT_EQ(c->meta_mysql_url,
+            "user:password@tcp(localhost:3306)/milvus?charset=utf8mb4&parseTime=True&loc=Local");
+
+  std::string local = Replace(kGoMilvus1xSqlite, "  sqliteFile: /db/meta.sqlite", "  localFile: /x/meta.json");
+  local = Replace(local, "mode: sqlite ", "mode: local ");
+  c = ParseMigrationConfig(local, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->meta_mode, "local");
+  EXPECT_EQ(c->meta_local_file, "/x/meta.json");
+
+  // The key a mode needs is named when missing.
+  std::string missing = Replace(kGoMilvus1xSqlite, "  sqliteFile: /db/meta.sqlite\n", "");
+  c = ParseMigrationConfig(missing, "m.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("[meta.sqliteFile]"), std::string::npos)
+      << c.status();
+
+  std::string bad = Replace(kGoMilvus1xSqlite, "mode: sqlite ", "mode: oracle ");
+  c = ParseMigrationConfig(bad, "m.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("[meta.mode]"), std::string::npos);
+
+  std::string no_tables = Replace(kGoMilvus1xSqlite, "    tablesDir: /db/tables/  #milvus1.x data directory path\n", "");
+  c = ParseMigrationConfig(no_tables, "m.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(std::string(c.status().message()).find("[source.local.tablesDir]"),
+            std::string::npos);
+}
+
+// The Go tool's own test config spells the meta under source.local.meta.
+TEST(MigrationConfigTest, Milvus1xLegacyMetaKeys) {
+  std::string legacy = Replace(kGoMilvus1xSqlite, "meta:\n  mode: sqlite    # mode set sqlite will get meta info from sqlite\n  sqliteFile: /db/meta.sqlite\n", "");
+  legacy = Replace(legacy, "    tablesDir: /db/tables/", "    meta:\n      mode: mock\n      mockFile: ./testfiles/milvus1x/test1w/meta.json\n    tablesDir: /db/tables/");
+  auto c = ParseMigrationConfig(legacy, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->meta_mode, "local");
+  EXPECT_EQ(c->meta_local_file, "./testfiles/milvus1x/test1w/meta.json");
+}
+
+TEST(MigrationConfigTest, Milvus1xNameMaps) {
+  std::string yaml = Replace(kGoMilvus1xSqlite, "  milvus2x: # milvus2x connect info",
+                             "  create:\n    collection:\n      nameMap:\n        old-name: new_name\n"
+                             "    partition:\n      nameMap:\n        \"2023\": y2023\n"
+                             "  milvus2x: # milvus2x connect info");
+  auto c = ParseMigrationConfig(yaml, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->collection_name_map.at("old-name"), "new_name");
+  EXPECT_EQ(c->partition_name_map.at("2023"), "y2023");
+}
+
 TEST(MigrationConfigTest, ParsesGoToolFaissExample) {
   auto c = ParseMigrationConfig(kGoFaissExample, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();

@@ -165,10 +165,19 @@ Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
   const std::string& name = cm.schema.collection;
   for (const auto& field : cm.schema.fields) {
     if (!IsVectorType(field.type)) continue;
-    spdlog::info("load: building a {} index ({}) on '{}.{}'", options.index_type,
-                 cm.metric_type, name, field.name);
-    RETURN_IF_ERROR(milvus.CreateIndex(name, field.name, options.index_type, cm.metric_type,
-                                       options.index_params));
+    // One config index serves every collection of a multi-collection source; a binary
+    // field cannot take a float index, so it gets the exact binary one instead.
+    std::string type = options.index_type;
+    std::map<std::string, std::string> params = options.index_params;
+    if (field.type == DataType::kBinaryVector && type.rfind("BIN_", 0) != 0) {
+      spdlog::info("load: '{}.{}' holds binary vectors, which {} cannot index; using BIN_FLAT",
+                   name, field.name, type);
+      type = "BIN_FLAT";
+      params.clear();
+    }
+    spdlog::info("load: building a {} index ({}) on '{}.{}'", type, cm.metric_type, name,
+                 field.name);
+    RETURN_IF_ERROR(milvus.CreateIndex(name, field.name, type, cm.metric_type, params));
   }
   if (options.load_collection) {
     spdlog::info("load: loading collection '{}' for search", name);
