@@ -1,9 +1,9 @@
-"""migration.yaml files for the e2e tests, in the Go tool's FAISS shape, and a runner for the
-migration binary.
+"""migration.yaml files for the e2e tests, in the Go tool's FAISS and 1.x shapes, and a runner
+for the migration binary.
 
-`faiss_config(bed, ...)` gives the config as nested dicts: the Go tool's dumper/loader/source/
-target sections pointed at a test bed (its S3 bucket with target.mode remote, or an absolute
-directory with target.mode local). `overrides` sets dotted keys on top
+`faiss_config(bed, ...)` and `milvus1x_config(bed, ...)` give the config as nested dicts: the
+Go tool's dumper/loader/meta/source/target sections pointed at a test bed (its S3 bucket with
+target.mode remote, or an absolute directory with target.mode local). `overrides` sets dotted keys on top
 ("target.create.collection.ifExists": "append"); a value of None removes the key.
 `write_yaml` writes it as block-style YAML (the venv has no PyYAML, and a real-looking file is
 easier to read when a test fails).
@@ -19,13 +19,9 @@ from pathlib import Path
 from typing import Any
 
 
-def faiss_config(bed, faiss_file: str | Path, collection: str, output_dir: str | Path, *,
-                 target_mode: str = "remote", overrides: dict[str, Any] | None = None
-                 ) -> dict:
-    """The config migrating `faiss_file` into `collection` on `bed`.
-
-    With target_mode "remote" the parts go to the bed's bucket under `output_dir` (a key
-    prefix); with "local", to the absolute directory `output_dir`."""
+def target_section(bed, output_dir: str | Path, *, target_mode: str = "remote") -> dict:
+    """target.*: the bed's bucket under `output_dir` (a key prefix) with target_mode
+    "remote", or the absolute directory `output_dir` with "local"; and the bed's Milvus."""
     target: dict[str, Any] = {"mode": target_mode}
     if target_mode == "remote":
         target["remote"] = {
@@ -46,19 +42,47 @@ def faiss_config(bed, faiss_file: str | Path, collection: str, output_dir: str |
     if bed.user:
         milvus.update(username=bed.user, password=bed.password)
     target["milvus2x"] = milvus
-    target["create"] = {"collection": {"name": collection, "shardsNum": 2, "dim": 0,
-                                       "metricType": ""}}
-    config = {
-        "dumper": {"worker": {"limit": 2, "workMode": "faiss",
+    return target
+
+
+def _workers(work_mode: str) -> dict:
+    return {
+        "dumper": {"worker": {"limit": 2, "workMode": work_mode,
                               "reader": {"bufferSize": 1024},
                               "writer": {"bufferSize": 1024}}},
         "loader": {"worker": {"limit": 2}},
-        "source": {"mode": "local", "local": {"faissFile": str(faiss_file)}},
-        "target": target,
     }
+
+
+def _apply(config: dict, overrides: dict[str, Any] | None) -> dict:
     for key, value in (overrides or {}).items():
         set_key(config, key, value)
     return config
+
+
+def faiss_config(bed, faiss_file: str | Path, collection: str, output_dir: str | Path, *,
+                 target_mode: str = "remote", overrides: dict[str, Any] | None = None
+                 ) -> dict:
+    """The config migrating `faiss_file` into `collection` on `bed`."""
+    target = target_section(bed, output_dir, target_mode=target_mode)
+    target["create"] = {"collection": {"name": collection, "shardsNum": 2, "dim": 0,
+                                       "metricType": ""}}
+    config = {**_workers("faiss"),
+              "source": {"mode": "local", "local": {"faissFile": str(faiss_file)}},
+              "target": target}
+    return _apply(config, overrides)
+
+
+def milvus1x_config(bed, meta: dict[str, str], tables_dir: str | Path, output_dir: str | Path,
+                    *, target_mode: str = "remote", overrides: dict[str, Any] | None = None
+                    ) -> dict:
+    """The Go tool's 1.x config: `meta` is its meta section ({"mode": "sqlite",
+    "sqliteFile": ...}), `tables_dir` the 1.x db/tables directory."""
+    config = {**_workers("milvus1x"),
+              "meta": dict(meta),
+              "source": {"mode": "local", "local": {"tablesDir": str(tables_dir)}},
+              "target": target_section(bed, output_dir, target_mode=target_mode)}
+    return _apply(config, overrides)
 
 
 def set_key(config: dict, dotted: str, value: Any) -> None:
