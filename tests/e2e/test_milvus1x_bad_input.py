@@ -1,0 +1,130 @@
+"""Milvus 1.x inputs that are broken or unreachable: the tool exits non-zero with a message
+naming the file, segment, collection or user at fault, never prints a password, and leaves no
+collection behind in Milvus."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from pymilvus import utility
+
+from conftest import Testbed, read_env_file
+from migration_yaml import ToolRun, milvus1x_config, run_command, write_yaml
+from milvus1x_fixture import Milvus1xDir, generate
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Milvus1xDir:
+    return Milvus1xDir(generate(tmp_path_factory.mktemp("m1x") / "src", "--seed", "7"))
+
+
+@pytest.fixture
+def instance(pristine: Milvus1xDir, tmp_path: Path) -> Milvus1xDir:
+    """A private copy to damage."""
+    return pristine.copy_to(tmp_path / "instance")
+
+
+def run_start(bed: Testbed, binary: Path, tmp_path: Path, inst: Milvus1xDir,
+              meta: dict | None = None) -> tuple[ToolRun, dict[str, str]]:
+    """`start` with every 1.x collection renamed to a fresh 2.x name (returned)."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {c: f"bad_{suffix}_{i}" for i, c in enumerate(inst.live_collections())}
+    config = milvus1x_config(
+        bed, meta or {"mode": "sqlite", "sqliteFile": str(inst.sqlite)}, inst.tables,
+        f"e2e-m1x-bad/{suffix}",
+        overrides={"target.create.collection.nameMap": names})
+    run = run_command(binary, "start", write_yaml(tmp_path / "migration.yaml", config))
+    return run, names
+
+
+def assert_failed(run: ToolRun, *fragments: str) -> None:
+    assert run.returncode != 0, run.describe()
+    for fragment in fragments:
+        assert fragment in run.output, f"{fragment!r} not in the output\n{run.describe()}"
+
+
+def assert_nothing_created(bed: Testbed, names: dict[str, str]) -> None:
+    alias = bed.milvus_alias()
+    left = [n for n in names.values() if utility.has_collection(n, using=alias)]
+    assert not left, f"collections left behind: {left}"
+
+
+def test_segment_shorter_than_its_header(testbed_s3, mm_binary, tmp_path, instance):
+    table, seg, _ = instance.live_segments()[0]
+    rv = instance.segment_dir(table, seg) / f"{seg}.rv"
+    data = rv.read_bytes()
+    rv.write_bytes(data[:len(data) - 100])
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, f"{table}/{seg}/{seg}.rv")
+    assert_nothing_created(testbed_s3, names)
+
+
+def test_meta_row_count_disagrees_with_the_segment(testbed_s3, mm_binary, tmp_path, instance):
+    table, seg, rows = instance.live_segments()[-1]
+    instance.sql("UPDATE TableFiles SET row_count = ? WHERE table_id = ? AND segment_id = ? "
+                 "AND file_type IN (1, 2, 7)", rows + 1, table, seg)
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, seg, str(rows + 1))
+    assert_nothing_created(testbed_s3, names)
+
+
+def test_meta_dimension_disagrees_with_the_segment(testbed_s3, mm_binary, tmp_path, instance):
+    table, seg, _ = instance.live_segments()[0]
+    (owner,) = instance.sql("SELECT owner_table FROM Tables WHERE table_id = ?", table)[0]
+    collection = owner or table
+    instance.sql("UPDATE Tables SET dimension = dimension * 2 "
+                 "WHERE table_id = ? OR owner_table = ?", collection, collection)
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, f"{seg}.rv", "dimension")
+    assert_nothing_created(testbed_s3, names)
+
+
+def test_missing_segment_directory(testbed_s3, mm_binary, tmp_path, instance):
+    import shutil
+    table, seg, _ = instance.live_segments()[1]
+    shutil.rmtree(instance.segment_dir(table, seg))
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, f"{table}/{seg}", "missing")
+    assert_nothing_created(testbed_s3, names)
+
+
+def test_unknown_metric_code(testbed_s3, mm_binary, tmp_path, instance):
+    collection = instance.live_collections()[0]
+    instance.sql("UPDATE Tables SET metric_type = 42 WHERE table_id = ? OR owner_table = ?",
+                 collection, collection)
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, f"'{collection}'", "metric_type 42")
+    assert_nothing_created(testbed_s3, names)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "absent"])
+def test_unreadable_sqlite(testbed_s3, mm_binary, tmp_path, instance, damage):
+    if damage == "garbage":
+        for extra in ("-wal", "-shm"):
+            Path(str(instance.sqlite) + extra).unlink(missing_ok=True)
+        instance.sqlite.write_bytes(b"this is not a database" * 100)
+    else:
+        instance.sqlite.unlink()
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, str(instance.sqlite))
+    assert_nothing_created(testbed_s3, names)
+    if damage == "absent":
+        assert not instance.sqlite.exists(), "reading the meta must not create a database"
+
+
+def test_wrong_mysql_password(testbed_s3, mm_binary, tmp_path, instance):
+    env_file = os.environ.get("MM_TEST_MYSQL_ENV")
+    if not env_file:
+        pytest.skip("MM_TEST_MYSQL_ENV is not set (scripts/test.sh starts MariaDB and sets it)")
+    env = read_env_file(Path(env_file))
+    secret = "definitely-wrong-" + uuid.uuid4().hex[:6]
+    dsn = (f"{env['MM_MYSQL_USER']}:{secret}@tcp({env['MM_MYSQL_HOST']}:"
+           f"{env['MM_MYSQL_PORT']})/milvus?charset=utf8mb4&parseTime=True&loc=Local")
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance,
+                           meta={"mode": "mysql", "mysqlUrl": dsn})
+    assert_failed(run, env["MM_MYSQL_USER"])
+    assert secret not in run.output, "the password was printed"
+    assert_nothing_created(testbed_s3, names)
