@@ -54,9 +54,9 @@ std::string BaseName(const std::string& path) {
 Status CheckSchema(const SegmentSpec& spec, const SchemaPtr& schema) {
   const std::string where = StrCat("segment ", spec.table_id, "/", spec.segment_id);
   if (spec.dim <= 0 || (spec.binary && spec.dim % 8 != 0)) {
-    return absl::InvalidArgumentError(StrCat(where, ": dimension ", spec.dim, " is not valid for a ",
-                                             spec.binary ? "binary" : "float",
-                                             " collection", spec.binary ? " (bits, a multiple of 8)" : ""));
+    return absl::InvalidArgumentError(
+        StrCat(where, ": dimension ", spec.dim, " is not valid for a ",
+               spec.binary ? "binary collection (bits, a multiple of 8)" : "float collection"));
   }
   if (schema == nullptr || schema->fields.size() < 2 ||
       schema->fields[0].type != DataType::kInt64) {
@@ -143,8 +143,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::shared_ptr<Stora
           StrCat("segment ", seg_name, " has only an index file (", index_file,
                  ") and no raw vectors (.rv): its vectors cannot be read back"));
     }
-    return absl::NotFoundError(
-        StrCat(rv_path, " not found under ", tables->Describe(), " (the segment directory exists)"));
+    return absl::NotFoundError(StrCat(rv_path, " not found under ", tables->Describe(),
+                                      " (the segment directory exists)"));
   }
   if (!has_uid) {
     return absl::NotFoundError(StrCat(uid_path, " not found under ", tables->Describe(),
@@ -183,8 +183,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::shared_ptr<Stora
   // Reads go in buffer-sized ranges: the ids and vectors of one range fit in read_buffer_bytes.
   const int64_t buffer = std::max<int64_t>(options.read_buffer_bytes, 1);
   st->rows_per_read = std::max<int64_t>(1, buffer / std::max<int64_t>(st->row_width, 8));
-  st->rows_per_batch =
-      std::max<int64_t>(1, options.batch_bytes / (st->row_width + static_cast<int64_t>(sizeof(int64_t))));
+  st->rows_per_batch = std::max<int64_t>(
+      1, options.batch_bytes / (st->row_width + static_cast<int64_t>(sizeof(int64_t))));
 
   if (has_deleted) {
     ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> del, tables->OpenRead(del_path));
@@ -195,7 +195,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::shared_ptr<Stora
     }
     const uint64_t count = del_bytes / sizeof(int32_t);
     st->deleted.reserve(static_cast<size_t>(std::min<uint64_t>(count, rv_rows)));
-    const uint64_t per_read = std::max<uint64_t>(1, static_cast<uint64_t>(buffer) / sizeof(int32_t));
+    const uint64_t per_read =
+        std::max<uint64_t>(1, static_cast<uint64_t>(buffer) / sizeof(int32_t));
     std::vector<int32_t> chunk;
     for (uint64_t done = 0; done < count;) {
       const uint64_t n = std::min(per_read, count - done);
@@ -206,8 +207,8 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::shared_ptr<Stora
         const int32_t offset = chunk[static_cast<size_t>(i)];
         if (offset < 0 || static_cast<uint64_t>(offset) >= rv_rows) {
           return absl::DataLossError(StrCat(del->name(), ": entry ", done + i, " deletes row ",
-                                            offset, ", but ", st->rv->name(), " holds only ", rv_rows,
-                                            " rows"));
+                                            offset, ", but ", st->rv->name(), " holds only ",
+                                            rv_rows, " rows"));
         }
         st->deleted.push_back(offset);
       }
