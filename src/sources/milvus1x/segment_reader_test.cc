@@ -206,6 +206,17 @@ TEST(SegmentReaderTest, AllRowsDeletedYieldsNothing) {
   EXPECT_FALSE(batch->has_value());
 }
 
+TEST(SegmentReaderTest, EmptyFilesYieldNothing) {
+  auto storage = std::make_shared<MemoryStorage>();
+  Put(*storage, "c1", "123", MakeFloat(0, 4));
+  auto reader = Open(storage, Spec(0, 4));
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->physical_rows(), 0);
+  auto batch = (*reader)->Next();
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_FALSE(batch->has_value());
+}
+
 TEST(SegmentReaderTest, BatchesKeepTheirSizeAcrossReadsAndDeletions) {
   auto storage = std::make_shared<MemoryStorage>();
   SegmentData d = MakeFloat(103, 2);  // 8-byte vectors: a row is 16 bytes with its id
