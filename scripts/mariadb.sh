@@ -102,6 +102,10 @@ cmd_start() {
   mkdir -p "$LOG_DIR" "$DIR/tmp"
   local pgid t0=$SECONDS
   if pgid="$(recorded_pgid)"; then
+    local running_port
+    running_port="$(client -N -e "SELECT @@port" 2>/dev/null || true)"
+    [ "$running_port" = "$PORT" ] \
+      || die "a server already runs in $DIR on port ${running_port:-?}, not $PORT; stop it first"
     log "reusing the server already running in $DIR (process group $pgid)"
   else
     rm -f "$PIDFILE"
