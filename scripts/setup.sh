@@ -9,7 +9,8 @@ mkdir -p "$cache"
 apt_pkgs=(cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libfaiss-dev libopenblas-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl)
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl
+  libsqlite3-dev libmariadb-dev mariadb-server mariadb-client)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

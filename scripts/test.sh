@@ -20,6 +20,7 @@ bash scripts/build.sh asan
 # absolute paths, which the client's own unit tests use). The e2e suite reuses both.
 bed=$(mktemp -d /tmp/mm-testbed.XXXXXX)
 cleanup() {
+  bash "$repo/scripts/mariadb.sh" stop --dir "$bed/mariadb" >/dev/null 2>&1 || true
   bash "$repo/scripts/testbed.sh" stop --dir "$bed/s3" >/dev/null 2>&1 || true
   bash "$repo/scripts/testbed.sh" stop --dir "$bed/local" >/dev/null 2>&1 || true
 }
@@ -35,6 +36,11 @@ local_env() { (. "$bed/local/testbed.env"; eval echo "\$$1"); }
 export MM_TEST_S3_ENDPOINT="$(s3_env MM_S3_ENDPOINT)" MM_TEST_S3_BUCKET="$(s3_env MM_S3_BUCKET)" \
        MM_TEST_S3_AK="$(s3_env MM_S3_AK)" MM_TEST_S3_SK="$(s3_env MM_S3_SK)" \
        MM_TEST_MILVUS_ENDPOINT="$(local_env MM_MILVUS_ENDPOINT)"
+# MariaDB for the Milvus 1.x MySQL-meta tests (unit and e2e). +200: clear of every Milvus bed
+# the e2e fixtures start (+0, +40, +80, +120, +160, each up to 28 ports).
+bash scripts/mariadb.sh start --dir "$bed/mariadb" --port "$((MM_TESTBED_PORT_BASE + 200))"
+export MM_TEST_MYSQL_ENV="$bed/mariadb/mariadb.env"
+export MM_TEST_MYSQL_DSN="$(sed -n 's/^MM_MYSQL_DSN=//p' "$MM_TEST_MYSQL_ENV")"
 # FAISS indexes written by pip's faiss-cpu, read by the C++ reader's unit tests.
 "$venv/bin/python" tests/fixtures/make_faiss_fixtures.py "$bed/faiss-fixtures" >/dev/null
 export MM_FAISS_FIXTURES="$bed/faiss-fixtures"

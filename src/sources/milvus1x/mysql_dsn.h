@@ -3,6 +3,7 @@
 // (also user@unix(/path/to.sock)/db, and an omitted protocol part meaning tcp(127.0.0.1:3306)).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -26,5 +27,11 @@ struct MysqlDsn {
 
 // InvalidArgument naming what is malformed (never echoing the password).
 Result<MysqlDsn> ParseMysqlDsn(const std::string& dsn);
+
+// A duration param of the DSN ("timeout", "readTimeout", "writeTimeout"), written as a Go
+// duration ("5s", "1m30s", "500ms"), in milliseconds rounded up; `default_ms` when absent.
+// InvalidArgument naming the param when it is not a non-negative Go duration.
+Result<int64_t> MysqlDsnDurationMs(const MysqlDsn& dsn, const std::string& param,
+                                   int64_t default_ms);
 
 }  // namespace mm
