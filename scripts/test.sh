@@ -44,6 +44,9 @@ export MM_TEST_MYSQL_DSN="$(sed -n 's/^MM_MYSQL_DSN=//p' "$MM_TEST_MYSQL_ENV")"
 # FAISS indexes written by pip's faiss-cpu, read by the C++ reader's unit tests.
 "$venv/bin/python" tests/fixtures/make_faiss_fixtures.py "$bed/faiss-fixtures" >/dev/null
 export MM_FAISS_FIXTURES="$bed/faiss-fixtures"
+# A Milvus 1.x instance written by the Python generator, read by the segment reader's tests.
+"$venv/bin/python" tests/fixtures/make_milvus1x_fixtures.py "$bed/milvus1x-fixtures" >/dev/null
+export MM_MILVUS1X_FIXTURES="$bed/milvus1x-fixtures"
 
 failed=0
 echo "== unit tests (release)"
