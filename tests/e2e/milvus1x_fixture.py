@@ -21,6 +21,13 @@ def generate(out: Path, *args: str) -> Path:
     return out
 
 
+def generate_sample_test1w(out: Path) -> Path:
+    """The Go tool's sample: OUT/tables/test1w/... and OUT/meta.json."""
+    subprocess.run([sys.executable, str(GENERATOR), "--sample-test1w", str(out)], check=True,
+                   capture_output=True, text=True)
+    return out
+
+
 @dataclass
 class Milvus1xDir:
     """A generated 1.x instance: OUT/db/meta.sqlite and OUT/db/tables."""

@@ -18,7 +18,7 @@ from pymilvus import Collection, utility
 
 from conftest import Testbed, read_env_file
 from migration_yaml import ToolRun, milvus1x_config, run_command, run_tool, set_key, write_yaml
-from milvus1x_fixture import Milvus1xDir, generate
+from milvus1x_fixture import Milvus1xDir, generate, generate_sample_test1w
 from readback import ALL_ROWS, QUERY_WINDOW, assert_collection_holds
 
 # 1.x metric -> 2.x metric (README, "Milvus 1.x").
@@ -223,7 +223,8 @@ def test_col_picks_collections(instance, testbed_s3, mm_binary, renamed, tmp_pat
 def test_go_tool_sample_test1w(testbed_s3, mm_binary, tmp_path):
     """The Go tool's testfiles/milvus1x/test1w with its testfiles/config/migration.yaml
     (meta under source.local.meta, mode mock), pointed at this bed."""
-    sample = generate(tmp_path / "test1w", "--sample-test1w")
+    sample = tmp_path / "test1w"
+    generate_sample_test1w(sample)
     env = testbed_s3.env
     yaml_text = f"""dumper:
   worker:
