@@ -34,23 +34,26 @@ std::string JoinSome(const std::vector<std::string>& names, size_t limit = 20) {
   return out;
 }
 
-// The 2.x name for a 1.x name: the config's map first, then the documented rule.
+// The 2.x name for a 1.x name: the config's map first, then the documented rule. `subject`
+// says whose name it is ("partition tag 'x' of 1.x collection 'c'"), `kind` what 2.x calls
+// it ("partition name").
 Result<std::string> MapName(const std::string& name,
                             const std::map<std::string, std::string>& name_map,
-                            const std::string& what, const std::string& map_key) {
+                            const std::string& subject, const std::string& kind,
+                            const std::string& map_key) {
   auto it = name_map.find(name);
   if (it != name_map.end()) {
-    Status valid = ValidateMilvus2xName(it->second, what);
+    Status valid = ValidateMilvus2xName(it->second, kind);
     if (!valid.ok()) {
       return absl::InvalidArgumentError(StrCat("[", map_key, "] maps '", name, "' to a name ",
                                                "Milvus 2.x refuses: ", valid.message()));
     }
     return it->second;
   }
-  if (ValidateMilvus2xName(name, what).ok()) return name;
+  if (ValidateMilvus2xName(name, kind).ok()) return name;
   std::string mapped = ToMilvus2xName(name);
-  spdlog::warn("milvus1x: {} '{}' is not a valid Milvus 2.x name; it becomes '{}' (set [{}] "
-               "to choose another)", what, name, mapped, map_key);
+  spdlog::warn("milvus1x: {} is not a valid Milvus 2.x {}; it becomes '{}' (set [{}] to "
+               "choose another)", subject, kind, mapped, map_key);
   return mapped;
 }
 
@@ -100,9 +103,10 @@ Result<std::unique_ptr<Milvus1xSource>> Milvus1xSource::Open(Milvus1xMeta meta,
   std::vector<std::string> index_only;
   std::vector<const Milvus1xTable*> all_tables;  // collections and their partitions
   for (const Milvus1xTable* c : collections) {
-    const std::string what = StrCat("collection name for 1.x collection '", c->table_id, "'");
-    ASSIGN_OR_RETURN(std::string name, MapName(c->table_id, options.collection_name_map, what,
-                                               "target.create.collection.nameMap"));
+    ASSIGN_OR_RETURN(std::string name,
+                     MapName(c->table_id, options.collection_name_map,
+                             StrCat("1.x collection '", c->table_id, "'"), "collection name",
+                             "target.create.collection.nameMap"));
     auto [clash, fresh] = target_names.emplace(name, c->table_id);
     if (!fresh) {
       return absl::InvalidArgumentError(StrCat(
@@ -150,10 +154,11 @@ Result<std::unique_ptr<Milvus1xSource>> Milvus1xSource::Open(Milvus1xMeta meta,
             c->table_id, "' has dimension ", p->dimension, " and metric ", p->metric_type,
             ", but its collection has ", c->dimension, " and ", c->metric_type));
       }
-      const std::string pwhat = StrCat("partition name for tag '", p->partition_tag,
-                                       "' of 1.x collection '", c->table_id, "'");
-      ASSIGN_OR_RETURN(std::string pname, MapName(p->partition_tag, options.partition_name_map,
-                                                  pwhat, "target.create.partition.nameMap"));
+      ASSIGN_OR_RETURN(std::string pname,
+                       MapName(p->partition_tag, options.partition_name_map,
+                               StrCat("partition tag '", p->partition_tag, "' of 1.x collection '",
+                                      c->table_id, "'"),
+                               "partition name", "target.create.partition.nameMap"));
       if (pname == "_default") {
         return absl::InvalidArgumentError(StrCat(
             "partition tag '", p->partition_tag, "' of 1.x collection '", c->table_id,
@@ -234,7 +239,8 @@ Result<std::unique_ptr<Milvus1xSource>> Milvus1xSource::Open(Milvus1xMeta meta,
     return absl::FailedPreconditionError(StrCat(
         index_only.size(), " segment(s) hold only an index file and no raw vectors, so their "
         "rows cannot be migrated exactly: ", JoinSome(index_only),
-        ". Rebuild them in 1.x as raw data, or leave those collections out with --col"));
+        ". Their vectors exist only inside the 1.x index; leave those collections out with "
+        "--col to migrate the others"));
   }
   return source;
 }
