@@ -32,14 +32,21 @@ S3Options ToS3Options(const RemoteConfig& r, std::string prefix, int64_t writer_
   return o;
 }
 
+// The bucket the source lives in (source.remote), rooted at `prefix`.
+Result<std::unique_ptr<S3Storage>> OpenSourceBucket(const MigrationConfig& config,
+                                                    std::string prefix) {
+  while (!prefix.empty() && prefix.front() == '/') prefix.erase(prefix.begin());
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return S3Storage::Open(ToS3Options(config.source_remote, prefix, config.writer_buffer_kb));
+}
+
 Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& config,
                                                          const std::string& path) {
   if (config.source_mode == "local") {
     ASSIGN_OR_RETURN(auto file, OpenLocalFile(path));
     return std::shared_ptr<RandomAccessFile>(std::move(file));
   }
-  ASSIGN_OR_RETURN(auto bucket, S3Storage::Open(ToS3Options(config.source_remote, "",
-                                                            config.writer_buffer_kb)));
+  ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(config, ""));
   ASSIGN_OR_RETURN(auto file, bucket->OpenRead(path));
   // The file reads through the bucket's client: keep both alive together.
   std::shared_ptr<Storage> owner(std::move(bucket));
@@ -53,14 +60,6 @@ Result<std::string> ReadWholeFile(RandomAccessFile& file) {
   ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, text.size(), text.data()));
   text.resize(n);
   return text;
-}
-
-// The bucket the source lives in (source.remote), rooted at `prefix`.
-Result<std::unique_ptr<S3Storage>> OpenSourceBucket(const MigrationConfig& config,
-                                                    std::string prefix) {
-  while (!prefix.empty() && prefix.front() == '/') prefix.erase(prefix.begin());
-  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  return S3Storage::Open(ToS3Options(config.source_remote, prefix, config.writer_buffer_kb));
 }
 
 Result<std::shared_ptr<Storage>> OpenTablesDir(const MigrationConfig& config) {

@@ -120,15 +120,9 @@ Result<std::unique_ptr<Milvus1xSource>> Milvus1xSource::Open(Milvus1xMeta meta,
                    c->table_id, metric.milvus1x_name, metric.milvus2x_name);
     }
 
-    auto schema = std::make_shared<Schema>();
-    schema->collection = name;
+    std::shared_ptr<Schema> schema = MakeSegmentSchema(name, c->dimension, metric.binary,
+                                                       options.id_field, options.vector_field);
     schema->description = StrCat("migrated from Milvus 1.x collection ", c->table_id);
-    schema->fields.push_back(
-        FieldSchema{.name = options.id_field, .type = DataType::kInt64, .primary_key = true});
-    schema->fields.push_back(FieldSchema{
-        .name = options.vector_field,
-        .type = metric.binary ? DataType::kBinaryVector : DataType::kFloatVector,
-        .dim = c->dimension});
     Status valid = schema->Validate();
     if (!valid.ok()) {
       return absl::DataLossError(StrCat("1.x collection '", c->table_id, "' (dimension ",

@@ -102,6 +102,20 @@ int64_t SegmentReader::deleted_rows() const {
   return static_cast<int64_t>(state_->deleted.size());
 }
 
+std::shared_ptr<Schema> MakeSegmentSchema(const std::string& collection, int64_t dim, bool binary,
+                                          const std::string& id_field,
+                                          const std::string& vector_field) {
+  auto schema = std::make_shared<Schema>();
+  schema->collection = collection;
+  schema->fields.push_back(
+      FieldSchema{.name = id_field, .type = DataType::kInt64, .primary_key = true});
+  schema->fields.push_back(
+      FieldSchema{.name = vector_field,
+                  .type = binary ? DataType::kBinaryVector : DataType::kFloatVector,
+                  .dim = dim});
+  return schema;
+}
+
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(std::shared_ptr<Storage> tables,
                                                            const SegmentSpec& spec,
                                                            SchemaPtr schema, std::string partition,

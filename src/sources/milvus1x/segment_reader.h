@@ -30,6 +30,12 @@ struct SegmentReaderOptions {
   int64_t read_buffer_bytes = 1 << 20;  // dumper.worker.reader.bufferSize
 };
 
+// The schema a segment maps to: an Int64 primary key (not auto-generated), then
+// FloatVector(dim) or BinaryVector(dim bits).
+std::shared_ptr<Schema> MakeSegmentSchema(const std::string& collection, int64_t dim, bool binary,
+                                          const std::string& id_field = "id",
+                                          const std::string& vector_field = "data");
+
 class SegmentReader : public BatchReader {
  public:
   // `tables` is rooted at tablesDir. `schema` has the Int64 id first and the vector second

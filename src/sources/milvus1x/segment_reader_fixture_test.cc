@@ -17,21 +17,6 @@
 namespace mm {
 namespace {
 
-SchemaPtr MakeSchema(int64_t dim, bool binary) {
-  auto s = std::make_shared<Schema>();
-  s->collection = "fixture";
-  FieldSchema id;
-  id.name = "id";
-  id.type = DataType::kInt64;
-  id.primary_key = true;
-  FieldSchema vec;
-  vec.name = "vector";
-  vec.type = binary ? DataType::kBinaryVector : DataType::kFloatVector;
-  vec.dim = dim;
-  s->fields = {id, vec};
-  return s;
-}
-
 std::string Hex(const unsigned char* p, unsigned n) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;
@@ -70,7 +55,7 @@ TEST(SegmentReaderFixtureTest, PythonWrittenSegmentsReadAsExpected) {
     SegmentReaderOptions options;
     options.batch_bytes = 5000;  // many batches per segment
     options.read_buffer_bytes = 3000;
-    auto reader = SegmentReader::Open(storage, spec, MakeSchema(spec.dim, spec.binary),
+    auto reader = SegmentReader::Open(storage, spec, MakeSegmentSchema("fixture", spec.dim, spec.binary, "id", "vector"),
                                       entry.at("partition"), options);
     ASSERT_TRUE(reader.ok()) << reader.status();
     EXPECT_EQ((*reader)->physical_rows(), entry.at("physical_rows").get<int64_t>());

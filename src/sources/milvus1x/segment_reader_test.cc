@@ -68,21 +68,6 @@ void Put(MemoryStorage& storage, const std::string& table, const std::string& se
   storage.Put(dir + "bloom_filter", std::string(64, '\x5a'));
 }
 
-SchemaPtr MakeSchema(int64_t dim, bool binary) {
-  auto s = std::make_shared<Schema>();
-  s->collection = "c";
-  FieldSchema id;
-  id.name = "id";
-  id.type = DataType::kInt64;
-  id.primary_key = true;
-  FieldSchema vec;
-  vec.name = "vector";
-  vec.type = binary ? DataType::kBinaryVector : DataType::kFloatVector;
-  vec.dim = dim;
-  s->fields = {id, vec};
-  return s;
-}
-
 SegmentSpec Spec(int64_t live_rows, int64_t dim, bool binary = false) {
   SegmentSpec spec;
   spec.table_id = "c1";
@@ -133,7 +118,7 @@ Rows Expected(const SegmentData& d) {
 Result<std::unique_ptr<SegmentReader>> Open(const std::shared_ptr<MemoryStorage>& storage,
                                             const SegmentSpec& spec,
                                             SegmentReaderOptions options = {}) {
-  return SegmentReader::Open(storage, spec, MakeSchema(spec.dim, spec.binary), "p1", options);
+  return SegmentReader::Open(storage, spec, MakeSegmentSchema("c", spec.dim, spec.binary, "id", "vector"), "p1", options);
 }
 
 TEST(SegmentReaderTest, ReadsEveryRowInFileOrder) {
@@ -400,9 +385,9 @@ TEST(SegmentReaderTest, LiveRowsDisagreeingWithMetaIsDataLoss) {
 TEST(SegmentReaderTest, SchemaNotMatchingTheSpecIsInvalidArgument) {
   auto storage = std::make_shared<MemoryStorage>();
   Put(*storage, "c1", "123", MakeFloat(3, 2));
-  auto got = SegmentReader::Open(storage, Spec(3, 2), MakeSchema(4, false), "p1", {});
+  auto got = SegmentReader::Open(storage, Spec(3, 2), MakeSegmentSchema("c", 4, false, "id", "vector"), "p1", {});
   ExpectError(got, absl::StatusCode::kInvalidArgument, "expected FloatVector(2)");
-  got = SegmentReader::Open(storage, Spec(3, 12, true), MakeSchema(12, true), "p1", {});
+  got = SegmentReader::Open(storage, Spec(3, 12, true), MakeSegmentSchema("c", 12, true, "id", "vector"), "p1", {});
   ExpectError(got, absl::StatusCode::kInvalidArgument, "dimension 12 is not valid");
 }
 
