@@ -155,6 +155,15 @@ def test_mysql_meta_to_local_storage(instance, testbed_local, mm_binary, renamed
     assert env["MM_MYSQL_PASSWORD"] not in run.output, "the password was printed"
     assert_migrated(testbed_local, instance, r.names)
 
+    # `export -m` writes the same meta.json as `export -s` of the same instance.
+    for flag, source, out in (("-m", dsn, tmp_path / "from_mysql"),
+                              ("-s", str(instance.sqlite), tmp_path / "from_sqlite")):
+        exported = run_tool(mm_binary, "export", flag, source, "-o", str(out))
+        assert exported.returncode == 0, exported.describe()
+        assert env["MM_MYSQL_PASSWORD"] not in exported.output, "the password was printed"
+    assert (json.loads((tmp_path / "from_mysql" / "meta.json").read_text())
+            == json.loads((tmp_path / "from_sqlite" / "meta.json").read_text()))
+
 
 def test_exported_meta_json_with_dump_then_load(instance, testbed_s3, mm_binary, renamed,
                                                 tmp_path):
@@ -213,9 +222,19 @@ def test_segments_and_meta_in_a_bucket(instance, testbed_s3, mm_binary, renamed,
 def test_col_picks_collections(instance, testbed_s3, mm_binary, renamed, tmp_path):
     r = renamed(instance, testbed_s3)
     config = config_for(testbed_s3, instance, r,
-                        {"mode": "sqlite", "sqliteFile": str(instance.sqlite)}, tmp_path)
+                        {"mode": "sqlite", "sqliteFile": str(instance.sqlite)}, tmp_path,
+                        overrides={"target.create.index.type": "FLAT",
+                                   "target.create.loadCollection": True})
     migrate(mm_binary, "start", config, "--col", "bin_tanimoto,float_ip")
     assert_migrated(testbed_s3, instance, r.names, only=["bin_tanimoto", "float_ip"])
+    # One configured float index: the binary collection gets BIN_FLAT, with TANIMOTO's 2.x
+    # metric, and both are loaded.
+    alias = testbed_s3.milvus_alias()
+    for name, index_type, metric in ((r.names["bin_tanimoto"], "BIN_FLAT", "JACCARD"),
+                                     (r.names["float_ip"], "FLAT", "IP")):
+        params = Collection(name, using=alias).index().params
+        assert (params["index_type"], params["metric_type"]) == (index_type, metric), params
+        assert utility.load_state(name, using=alias).name == "Loaded"
     unknown = run_tool(mm_binary, "start", "-c", str(config), "--col", "no_such_collection")
     assert unknown.returncode != 0 and "no_such_collection" in unknown.output, unknown.describe()
 
