@@ -132,3 +132,15 @@ def test_wrong_mysql_password(testbed_s3, mm_binary, tmp_path, instance):
     assert_failed(run, env["MM_MYSQL_USER"])
     assert secret not in run.output, "the password was printed"
     assert_nothing_created(testbed_s3, names)
+
+
+def test_segment_with_only_an_index_file(testbed_s3, mm_binary, tmp_path, instance):
+    (table, seg), = instance.sql(
+        "SELECT table_id, segment_id FROM TableFiles WHERE file_type = 7")  # BACKUP
+    seg_dir = instance.segment_dir(table, seg)
+    (seg_dir / f"{seg}.rv").unlink()
+    (seg_dir / f"{seg}.uid").unlink()
+    assert any(seg_dir.iterdir()), "the fixture's BACKUP segment should keep its index file"
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, f"{table}/{seg}", "only an index file")
+    assert_nothing_created(testbed_s3, names)

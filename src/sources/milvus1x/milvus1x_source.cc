@@ -7,6 +7,7 @@
 
 #include "milvus/name_rules.h"
 #include "sources/milvus1x/milvus1x_metric.h"
+#include "sources/concat_batch_reader.h"
 #include "sources/milvus1x/segment_reader.h"
 
 namespace mm {
@@ -16,7 +17,7 @@ struct Milvus1xSource::Collection {
 };
 
 struct Milvus1xSource::TaskInfo {
-  SegmentSpec spec;
+  std::vector<SegmentSpec> segments;
   SchemaPtr schema;
   std::string partition;
 };
@@ -177,27 +178,45 @@ Result<std::unique_ptr<Milvus1xSource>> Milvus1xSource::Open(Milvus1xMeta meta,
         index_only.push_back(StrCat(table->table_id, "/", seg));
       }
       if (table->skipped_files > 0) {
-        spdlog::info("milvus1x: table '{}': {} file(s) skipped for their state (new, merging, "
-                     "to delete or index-only rows of live segments)",
+        spdlog::info("milvus1x: table '{}': {} file(s) skipped for their state (new, being "
+                     "merged or indexed, or to delete)",
                      table->table_id, table->skipped_files);
       }
+      // Group consecutive segments up to task_bytes; a segment bigger than that is a task
+      // of its own.
+      std::vector<const Milvus1xSegment*> group;
+      int64_t group_rows = 0;
+      auto flush = [&] {
+        if (group.empty()) return;
+        std::string id = StrCat(table->table_id, "/", group.front()->segment_id);
+        if (group.size() > 1) id += StrCat("+", group.size() - 1);
+        TaskInfo info{.schema = schema, .partition = partition};
+        for (const Milvus1xSegment* seg : group) {
+          info.segments.push_back(SegmentSpec{.table_id = table->table_id,
+                                              .segment_id = seg->segment_id,
+                                              .live_rows = seg->rows,
+                                              .dim = c->dimension,
+                                              .binary = metric.binary});
+        }
+        plan.tasks.push_back(SourceTask{.id = id,
+                                        .collection = name,
+                                        .partition = partition,
+                                        .rows = group_rows,
+                                        .bytes = group_rows * row_bytes});
+        plan.total_rows += group_rows;
+        source->tasks_.emplace(std::move(id), std::move(info));
+        group.clear();
+        group_rows = 0;
+      };
       for (const Milvus1xSegment& seg : table->segments) {
-        SourceTask task{.id = StrCat(table->table_id, "/", seg.segment_id),
-                        .collection = name,
-                        .partition = partition,
-                        .rows = seg.rows,
-                        .bytes = seg.rows * row_bytes};
-        TaskInfo info{.spec = SegmentSpec{.table_id = table->table_id,
-                                          .segment_id = seg.segment_id,
-                                          .live_rows = seg.rows,
-                                          .dim = c->dimension,
-                                          .binary = metric.binary},
-                      .schema = schema,
-                      .partition = partition};
-        source->tasks_.emplace(task.id, std::move(info));
-        plan.tasks.push_back(std::move(task));
-        plan.total_rows += seg.rows;
+        if (!group.empty() && options.task_bytes > 0 &&
+            (group_rows + seg.rows) * row_bytes > options.task_bytes) {
+          flush();
+        }
+        group.push_back(&seg);
+        group_rows += seg.rows;
       }
+      flush();
     }
     source->collections_.push_back(std::move(collection));
   }
@@ -254,9 +273,17 @@ Result<std::unique_ptr<BatchReader>> Milvus1xSource::OpenTask(const SourceTask& 
   const TaskInfo& info = it->second;
   SegmentReaderOptions options{.batch_bytes = options_.batch_bytes,
                                .read_buffer_bytes = options_.read_buffer_bytes};
-  ASSIGN_OR_RETURN(auto reader,
-                   SegmentReader::Open(tables_, info.spec, info.schema, info.partition, options));
-  return std::unique_ptr<BatchReader>(std::move(reader));
+  std::vector<ConcatBatchReader::Opener> openers;
+  for (const SegmentSpec& spec : info.segments) {
+    openers.push_back([tables = tables_, schema = info.schema, partition = info.partition, spec,
+                       options]() -> Result<std::unique_ptr<BatchReader>> {
+      ASSIGN_OR_RETURN(auto reader,
+                       SegmentReader::Open(tables, spec, schema, partition, options));
+      return std::unique_ptr<BatchReader>(std::move(reader));
+    });
+  }
+  return std::unique_ptr<BatchReader>(
+      std::make_unique<ConcatBatchReader>(info.schema, std::move(openers)));
 }
 
 }  // namespace mm

@@ -26,6 +26,10 @@ struct Milvus1xSourceOptions {
   std::map<std::string, std::string> collection_name_map;
   std::map<std::string, std::string> partition_name_map;
   int32_t shards_num = 0;
+  // Consecutive segments of one table are grouped into a task of up to this many payload
+  // bytes: each part is one import request, and Milvus runs imports one after another, so
+  // a thousand small segments must not become a thousand parts. 0 = one task a segment.
+  int64_t task_bytes = 256 << 20;
   int64_t batch_bytes = 4 << 20;
   int64_t read_buffer_bytes = 1 << 20;
   std::string id_field = "id";
@@ -44,8 +48,9 @@ class Milvus1xSource : public Source {
                                                       Milvus1xSourceOptions options);
   ~Milvus1xSource() override;
 
-  // One plan per selected 1.x collection, its partitions listed; tasks
-  // "<table_id>/<segment_id>", one per live segment of the collection and its partitions.
+  // One plan per selected 1.x collection, its partitions listed. A task covers one or more
+  // consecutive segments of one table: "<table_id>/<first segment_id>", with "+<n>" when it
+  // holds n more.
   Result<std::vector<CollectionPlan>> Plan() override;
   Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask& task) override;
 

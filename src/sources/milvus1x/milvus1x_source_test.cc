@@ -91,12 +91,14 @@ TEST_F(Milvus1xSourceTest, PlansCollectionsPartitionsAndSegments) {
   EXPECT_EQ(c1.schema->fields[1].dim, 4);
   EXPECT_EQ(c1.partitions, std::vector<std::string>{"tag_with_dash"});
   EXPECT_EQ(c1.total_rows, 16);
-  ASSERT_EQ(c1.tasks.size(), 3u);
-  EXPECT_EQ(c1.tasks[0].id, "c1/100");
+  // Small segments of one table share a task; tables never do.
+  ASSERT_EQ(c1.tasks.size(), 2u);
+  EXPECT_EQ(c1.tasks[0].id, "c1/100+1");
   EXPECT_EQ(c1.tasks[0].partition, "");
-  EXPECT_EQ(c1.tasks[0].rows, 8);
-  EXPECT_EQ(c1.tasks[2].id, "c1_p1/300");
-  EXPECT_EQ(c1.tasks[2].partition, "tag_with_dash");
+  EXPECT_EQ(c1.tasks[0].rows, 13);
+  EXPECT_EQ(c1.tasks[1].id, "c1_p1/300");
+  EXPECT_EQ(c1.tasks[1].partition, "tag_with_dash");
+  EXPECT_EQ(c1.tasks[1].rows, 3);
 
   // An empty binary TANIMOTO collection is still created, with JACCARD for its index.
   const CollectionPlan& bits = (*plans)[1];
@@ -135,6 +137,24 @@ TEST_F(Milvus1xSourceTest, TaskStreamsLiveRowsIntoItsPartition) {
   EXPECT_EQ(ids, expected);
 }
 
+TEST_F(Milvus1xSourceTest, TaskBytesSplitsSegmentsIntoTasks) {
+  Milvus1xSourceOptions options;
+  options.task_bytes = 10 * (8 + 4 * 4);  // room for 10 rows: segments of 8 and 5 split
+  auto source = Open(options);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto plans = (*source)->Plan();
+  const auto& tasks = (*plans)[0].tasks;
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(tasks[0].id, "c1/100");
+  EXPECT_EQ(tasks[1].id, "c1/200");
+  EXPECT_EQ(tasks[1].rows, 5);
+  auto reader = (*source)->OpenTask(tasks[1]);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto batch = (*reader)->Next();
+  ASSERT_TRUE(batch.ok() && batch->has_value());
+  EXPECT_EQ((*batch)->column(0).scalar<int64_t>(0), 11);
+}
+
 TEST_F(Milvus1xSourceTest, SelectsCollectionsAndNamesUnknownOnes) {
   Milvus1xSourceOptions options;
   options.collections = {"bits"};
@@ -159,7 +179,7 @@ TEST_F(Milvus1xSourceTest, NameMapsApplyAndCollisionsAreRefused) {
   auto plans = (*source)->Plan();
   EXPECT_EQ((*plans)[0].schema->collection, "renamed");
   EXPECT_EQ((*plans)[0].partitions, std::vector<std::string>{"p_one"});
-  EXPECT_EQ((*plans)[0].tasks[2].partition, "p_one");
+  EXPECT_EQ((*plans)[0].tasks[1].partition, "p_one");
 
   options.collection_name_map = {{"c1", "bits"}};
   source = Open(options);
