@@ -7,84 +7,10 @@
 #include <sstream>
 #include <vector>
 
-#include "absl/strings/str_split.h"
+#include "config/config_reader.h"
 
 namespace mm {
 namespace {
-
-// Typed access to dotted keys, with errors naming the key and the file.
-class ConfigReader {
- public:
-  ConfigReader(YAML::Node root, std::string path) : root_(std::move(root)), path_(std::move(path)) {}
-
-  YAML::Node Find(const std::string& key) const {
-    YAML::Node node = YAML::Clone(root_);
-    for (const auto& part : absl::StrSplit(key, '.')) {
-      if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-      node = node[std::string(part)];
-      if (!node.IsDefined()) return node;
-    }
-    return node;
-  }
-  bool Has(const std::string& key) const {
-    YAML::Node n = Find(key);
-    return n.IsDefined() && !n.IsNull();
-  }
-
-  Status Get(const std::string& key, std::string* out) const {
-    YAML::Node n = Find(key);
-    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
-    if (!n.IsScalar()) return Error(key, "a string");
-    *out = n.Scalar();
-    return absl::OkStatus();
-  }
-  template <typename Int>
-  Status GetInt(const std::string& key, Int* out) const {
-    YAML::Node n = Find(key);
-    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
-    try {
-      *out = n.as<Int>();
-    } catch (const YAML::Exception&) {
-      return Error(key, "an integer");
-    }
-    return absl::OkStatus();
-  }
-  Status Get(const std::string& key, bool* out) const {
-    YAML::Node n = Find(key);
-    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
-    try {
-      *out = n.as<bool>();
-    } catch (const YAML::Exception&) {
-      return Error(key, "true or false");
-    }
-    return absl::OkStatus();
-  }
-
-  Status Get(const std::string& key, std::map<std::string, std::string>* out) const {
-    YAML::Node n = Find(key);
-    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
-    if (!n.IsMap()) return Error(key, "a mapping of names to values");
-    for (const auto& kv : n) {
-      if (!kv.second.IsScalar()) return Error(key + "." + kv.first.as<std::string>(), "a value");
-      (*out)[kv.first.as<std::string>()] = kv.second.Scalar();
-    }
-    return absl::OkStatus();
-  }
-
-  Status Error(const std::string& key, const std::string& expected) const {
-    YAML::Node n = Find(key);
-    std::string got = n.IsScalar() ? "'" + n.Scalar() + "'" : "a nested value";
-    return absl::InvalidArgumentError(
-        StrCat(path_, ": [", key, "] expected ", expected, ", got ", got));
-  }
-  Status Invalid(const std::string& key, const std::string& what) const {
-    return absl::InvalidArgumentError(StrCat(path_, ": [", key, "] ", what));
-  }
-
- private:
-  YAML::Node root_;
-  std::string path_;
-};
 
 Status ReadRemote(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
   RETURN_IF_ERROR(r.Get(prefix + ".cloud", &out->cloud));
@@ -218,20 +144,26 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.Get(faiss_key, &c.faiss_file));
   RETURN_IF_ERROR(r.Get(tables_key, &c.tables_dir));
   if (c.work_mode.empty() && !c.faiss_file.empty()) c.work_mode = "faiss";
+  if (c.work_mode.empty() && r.Has("source.es")) c.work_mode = "elasticsearch";
   if (c.work_mode.empty() && (!c.tables_dir.empty() || r.Has("meta.mode"))) {
     c.work_mode = "milvus1x";
   }
   if (c.work_mode.empty()) {
-    return r.Invalid("dumper.worker.workMode", "must be set (faiss or milvus1x)");
+    return r.Invalid("dumper.worker.workMode", "must be set (faiss, milvus1x or elasticsearch)");
   }
   if (c.work_mode == "faiss") {
     if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
   } else if (c.work_mode == "milvus1x") {
     RETURN_IF_ERROR(ReadMilvus1xSource(r, &c));
+  } else if (c.work_mode == "elasticsearch") {
+    RETURN_IF_ERROR(ReadElasticsearchConfig(r, &c.es));
+    // For Elasticsearch the Go tool reads reader.bufferSize as documents a page, not KB.
+    if (r.Has("dumper.worker.reader.bufferSize")) c.es.batch_docs = c.reader_buffer_kb;
+    if (c.es.slices == 0) c.es.slices = c.dumper_limit;
   } else {
     return r.Invalid("dumper.worker.workMode",
-                     StrCat("'", c.work_mode,
-                            "' is not supported by this build; expected faiss or milvus1x"));
+                     StrCat("'", c.work_mode, "' is not supported by this build; expected "
+                            "faiss, milvus1x or elasticsearch"));
   }
   if (c.source_mode == "remote") RETURN_IF_ERROR(ValidateRemote(r, "source.remote", c.source_remote));
 

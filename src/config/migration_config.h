@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "config/elasticsearch_config.h"
 #include "core/status.h"
 
 namespace mm {
@@ -30,7 +31,7 @@ struct MigrationConfig {
   std::string config_path;  // the file this came from, for messages
 
   // dumper.worker.*
-  std::string work_mode;          // "faiss" or "milvus1x" (inferred from source keys when absent)
+  std::string work_mode;  // faiss, milvus1x or elasticsearch (inferred from source keys if absent)
   int dumper_limit = 2;           // tasks dumped concurrently
   int64_t reader_buffer_kb = 1024;
   int64_t writer_buffer_kb = 1024;
@@ -59,6 +60,9 @@ struct MigrationConfig {
   // (target.create.collection.nameMap, target.create.partition.nameMap: tag -> name).
   std::map<std::string, std::string> collection_name_map;
   std::map<std::string, std::string> partition_name_map;
+
+  // Elasticsearch (workMode elasticsearch).
+  ElasticsearchConfig es;
 
   // target.*
   std::string target_mode = "remote";  // local | remote

@@ -1,0 +1,127 @@
+// Typed access to the dotted keys of a parsed migration.yaml, with errors that name the key
+// and the file. Shared by the parsers of each source's section.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "core/status.h"
+
+namespace mm {
+
+// Typed access to dotted keys, with errors naming the key and the file.
+class ConfigReader {
+ public:
+  // `prefix` is prepended to keys in messages: a reader of one list item names its keys
+  // "meta.fields[2].name".
+  ConfigReader(YAML::Node root, std::string path, std::string prefix = "")
+      : root_(std::move(root)), path_(std::move(path)), prefix_(std::move(prefix)) {}
+
+  YAML::Node Find(const std::string& key) const {
+    YAML::Node node = YAML::Clone(root_);
+    for (const auto& part : absl::StrSplit(key, '.')) {
+      if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      node = node[std::string(part)];
+      if (!node.IsDefined()) return node;
+    }
+    return node;
+  }
+  bool Has(const std::string& key) const {
+    YAML::Node n = Find(key);
+    return n.IsDefined() && !n.IsNull();
+  }
+
+  Status Get(const std::string& key, std::string* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    if (!n.IsScalar()) return Error(key, "a string");
+    *out = n.Scalar();
+    return absl::OkStatus();
+  }
+  template <typename Int>
+  Status GetInt(const std::string& key, Int* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    try {
+      *out = n.as<Int>();
+    } catch (const YAML::Exception&) {
+      return Error(key, "an integer");
+    }
+    return absl::OkStatus();
+  }
+  Status Get(const std::string& key, bool* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    try {
+      *out = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      return Error(key, "true or false");
+    }
+    return absl::OkStatus();
+  }
+
+  Status Get(const std::string& key, std::map<std::string, std::string>* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    if (!n.IsMap()) return Error(key, "a mapping of names to values");
+    for (const auto& kv : n) {
+      if (!kv.second.IsScalar()) return Error(key + "." + kv.first.as<std::string>(), "a value");
+      (*out)[kv.first.as<std::string>()] = kv.second.Scalar();
+    }
+    return absl::OkStatus();
+  }
+
+  // A string, or a list of strings (a single string is a list of one).
+  Status Get(const std::string& key, std::vector<std::string>* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    if (n.IsScalar()) {
+      out->push_back(n.Scalar());
+      return absl::OkStatus();
+    }
+    if (!n.IsSequence()) return Error(key, "a list of strings");
+    for (size_t i = 0; i < n.size(); ++i) {
+      if (!n[i].IsScalar()) return Error(StrCat(key, "[", i, "]"), "a string");
+      out->push_back(n[i].Scalar());
+    }
+    return absl::OkStatus();
+  }
+
+  // One reader per item of a list of mappings (absent: none).
+  Result<std::vector<ConfigReader>> Items(const std::string& key) const {
+    YAML::Node n = Find(key);
+    std::vector<ConfigReader> items;
+    if (!n.IsDefined() || n.IsNull()) return items;
+    if (!n.IsSequence()) return Error(key, "a list");
+    for (size_t i = 0; i < n.size(); ++i) {
+      std::string item_key = StrCat(prefix_, key, "[", i, "]");
+      if (!n[i].IsMap()) {
+        return absl::InvalidArgumentError(
+            StrCat(path_, ": [", item_key, "] expected a mapping of keys to values"));
+      }
+      items.emplace_back(n[i], path_, item_key + ".");
+    }
+    return items;
+  }
+
+  Status Error(const std::string& key, const std::string& expected) const {
+    YAML::Node n = Find(key);
+    std::string got = n.IsScalar() ? "'" + n.Scalar() + "'" : "a nested value";
+    return absl::InvalidArgumentError(
+        StrCat(path_, ": [", prefix_, key, "] expected ", expected, ", got ", got));
+  }
+  Status Invalid(const std::string& key, const std::string& what) const {
+    return absl::InvalidArgumentError(StrCat(path_, ": [", prefix_, key, "] ", what));
+  }
+
+ private:
+  YAML::Node root_;
+  std::string path_;
+  std::string prefix_;
+};
+
+}  // namespace mm

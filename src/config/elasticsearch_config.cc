@@ -1,0 +1,125 @@
+#include "config/elasticsearch_config.h"
+
+#include <set>
+
+namespace mm {
+namespace {
+
+const std::set<std::string>& KnownTypes() {
+  static const std::set<std::string> types = {
+      "keyword", "text",  "long",  "integer",   "short",        "byte",   "double",
+      "float",   "half_float", "boolean", "date", "dense_vector", "object", "flattened"};
+  return types;
+}
+
+Status ReadField(const ConfigReader& f, EsFieldConfig* out) {
+  RETURN_IF_ERROR(f.Get("name", &out->name));
+  RETURN_IF_ERROR(f.Get("type", &out->type));
+  RETURN_IF_ERROR(f.Get("pk", &out->pk));
+  RETURN_IF_ERROR(f.GetInt("dims", &out->dims));
+  RETURN_IF_ERROR(f.GetInt("maxLen", &out->max_len));
+  RETURN_IF_ERROR(f.Get("isArray", &out->is_array));
+  RETURN_IF_ERROR(f.GetInt("maxCapacity", &out->max_capacity));
+  if (out->name.empty()) return f.Invalid("name", "must be set");
+  if (!KnownTypes().count(out->type)) {
+    return f.Invalid("type", StrCat("'", out->type, "' is not supported; expected one of "
+                                    "keyword, text, long, integer, short, byte, double, float, "
+                                    "half_float, boolean, date, dense_vector, object, flattened"));
+  }
+  if (out->type == "dense_vector") {
+    if (out->dims <= 0) return f.Invalid("dims", "must be set (> 0) for a dense_vector");
+    if (out->pk || out->is_array) return f.Invalid("type", "a dense_vector cannot be pk or isArray");
+  } else if (out->dims != 0) {
+    return f.Invalid("dims", "is only for dense_vector fields");
+  }
+  if (out->max_len < 0 || out->max_len > 65535) {
+    return f.Invalid("maxLen", "must be between 1 and 65535");
+  }
+  if (out->max_capacity < 0 || out->max_capacity > 4096) {
+    return f.Invalid("maxCapacity", "must be between 1 and 4096");
+  }
+  if (out->pk) {
+    if (out->type != "keyword" && out->type != "long") {
+      return f.Invalid("pk", StrCat("a primary key must be keyword or long, not ", out->type));
+    }
+    if (out->is_array) return f.Invalid("pk", "a primary key cannot be an array");
+  }
+  if (out->name == "_id" && out->type != "keyword" && out->type != "long") {
+    return f.Invalid("type", "_id can only be declared keyword or long");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) {
+  std::string mode = "config";
+  RETURN_IF_ERROR(r.Get("meta.mode", &mode));
+  if (mode != "config") {
+    return r.Invalid("meta.mode", StrCat("expected config for Elasticsearch, got '", mode, "'"));
+  }
+  RETURN_IF_ERROR(r.Get("meta.index", &out->index));
+  if (out->index.empty()) return r.Invalid("meta.index", "must name the Elasticsearch index");
+  ASSIGN_OR_RETURN(std::vector<ConfigReader> items, r.Items("meta.fields"));
+  if (items.empty()) return r.Invalid("meta.fields", "must list the fields to migrate");
+  std::set<std::string> names;
+  int pks = 0;
+  int vectors = 0;
+  for (const ConfigReader& item : items) {
+    EsFieldConfig field;
+    RETURN_IF_ERROR(ReadField(item, &field));
+    if (!names.insert(field.name).second) {
+      return item.Invalid("name", StrCat("'", field.name, "' is listed twice"));
+    }
+    pks += field.pk ? 1 : 0;
+    vectors += field.type == "dense_vector" ? 1 : 0;
+    out->fields.push_back(std::move(field));
+  }
+  if (pks > 1) return r.Invalid("meta.fields", "more than one field has pk: true");
+  if (vectors == 0) {
+    return r.Invalid("meta.fields", "must include a dense_vector field: a Milvus collection "
+                                    "needs a vector field");
+  }
+
+  RETURN_IF_ERROR(r.Get("meta.milvus.collection", &out->collection));
+  RETURN_IF_ERROR(r.Get("meta.milvus.closeDynamicField", &out->close_dynamic_field));
+  RETURN_IF_ERROR(r.GetInt("meta.milvus.shardNum", &out->shard_num));
+  RETURN_IF_ERROR(r.Get("meta.milvus.consistencyLevel", &out->consistency_level));
+  static const std::set<std::string> kLevels = {"",        "Strong",     "Session",
+                                                "Bounded", "Eventually", "Customized"};
+  if (!kLevels.count(out->consistency_level)) {
+    return r.Invalid("meta.milvus.consistencyLevel",
+                     StrCat("expected Strong, Session, Bounded, Eventually or Customized, got '",
+                            out->consistency_level, "'"));
+  }
+  if (out->shard_num < 0) return r.Invalid("meta.milvus.shardNum", "must be >= 0");
+
+  std::string invalid = "fail";
+  RETURN_IF_ERROR(r.Get("meta.invalidDocs", &invalid));
+  if (invalid != "fail" && invalid != "skip") {
+    return r.Invalid("meta.invalidDocs", StrCat("expected fail or skip, got '", invalid, "'"));
+  }
+  out->skip_invalid_docs = invalid == "skip";
+
+  EsConnectionConfig& c = out->connection;
+  RETURN_IF_ERROR(r.Get("source.es.urls", &c.urls));
+  RETURN_IF_ERROR(r.Get("source.es.username", &c.username));
+  RETURN_IF_ERROR(r.Get("source.es.password", &c.password));
+  RETURN_IF_ERROR(r.Get("source.es.cert", &c.cert));
+  RETURN_IF_ERROR(r.Get("source.es.fingerprint", &c.fingerprint));
+  RETURN_IF_ERROR(r.Get("source.es.serviceToken", &c.service_token));
+  RETURN_IF_ERROR(r.Get("source.es.cloudId", &c.cloud_id));
+  RETURN_IF_ERROR(r.Get("source.es.apiKey", &c.api_key));
+  RETURN_IF_ERROR(r.GetInt("source.es.slices", &out->slices));
+  if (c.urls.empty() && c.cloud_id.empty()) {
+    return r.Invalid("source.es.urls", "must list the cluster's URLs (or set source.es.cloudId)");
+  }
+  if (c.username.empty() != c.password.empty()) {
+    return r.Invalid(c.username.empty() ? "source.es.username" : "source.es.password",
+                     "username and password go together");
+  }
+  if (out->slices < 0) return r.Invalid("source.es.slices", "must be >= 0");
+  return absl::OkStatus();
+}
+
+}  // namespace mm

@@ -1,0 +1,133 @@
+#include "config/elasticsearch_config.h"
+
+#include <gtest/gtest.h>
+
+#include "config/migration_config.h"
+
+namespace mm {
+namespace {
+
+// The Go tool's README_ES example, unchanged.
+constexpr char kGoEsExample[] = R"(
+dumper:
+  worker:
+    workMode: elasticsearch
+    reader:
+      bufferSize: 2500
+meta:
+  mode: config
+  index: test_es_index
+  fields:
+    - name: id
+      type: long
+      pk: true
+    - name: data
+      type: dense_vector
+      dims: 512
+    - name: other_field
+      type: keyword
+      maxLen: 60
+  milvus:
+    collection: rename_test_name
+    closeDynamicField: false
+    shardNum: 2
+    consistencyLevel: Customized
+source:
+  es:
+    urls:
+      - http://localhost:9200
+    username: xxx
+    password: xxx
+target:
+  mode: remote
+  remote:
+    outputDir: migration/test/xx
+    cloud: aws
+    region: us-west-2
+    bucket: xxxxxxxxxx
+    useIAM: true
+    checkBucket: false
+    endpoint: s3.amazonaws.com
+  milvus2x:
+    endpoint: localhost:19530
+    username: xxxxx
+    password: xxxxx
+)";
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  auto pos = s.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return s.replace(pos, from.size(), to);
+}
+
+std::string ErrorOf(const std::string& yaml) {
+  auto c = ParseMigrationConfig(yaml, "m.yaml");
+  return c.ok() ? "" : std::string(c.status().message());
+}
+
+TEST(ElasticsearchConfigTest, ParsesGoToolExample) {
+  auto c = ParseMigrationConfig(kGoEsExample, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->work_mode, "elasticsearch");
+  const ElasticsearchConfig& es = c->es;
+  EXPECT_EQ(es.index, "test_es_index");
+  ASSERT_EQ(es.fields.size(), 3u);
+  EXPECT_EQ(es.fields[0].name, "id");
+  EXPECT_TRUE(es.fields[0].pk);
+  EXPECT_EQ(es.fields[1].type, "dense_vector");
+  EXPECT_EQ(es.fields[1].dims, 512);
+  EXPECT_EQ(es.fields[2].max_len, 60);
+  EXPECT_EQ(es.collection, "rename_test_name");
+  EXPECT_EQ(es.shard_num, 2);
+  EXPECT_EQ(es.consistency_level, "Customized");
+  EXPECT_EQ(es.connection.urls, std::vector<std::string>{"http://localhost:9200"});
+  EXPECT_EQ(es.connection.username, "xxx");
+  EXPECT_EQ(es.batch_docs, 2500);
+  EXPECT_EQ(es.slices, 2);  // dumper.worker.limit's default
+  EXPECT_FALSE(es.skip_invalid_docs);
+}
+
+TEST(ElasticsearchConfigTest, ErrorsNameTheKey) {
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "      dims: 512\n", "")).find("[meta.fields[1].dims]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "type: keyword", "type: geo_point"))
+                .find("[meta.fields[2].type]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "  index: test_es_index\n", "")).find("[meta.index]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "      maxLen: 60", "      pk: true"))
+                .find("more than one field has pk"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "    - name: data\n      type: dense_vector\n      dims: 512\n", ""))
+                .find("dense_vector"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "    password: xxx\n", "")).find("[source.es."),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "consistencyLevel: Customized", "consistencyLevel: Loose"))
+                .find("[meta.milvus.consistencyLevel]"),
+            std::string::npos);
+  // A password never appears in a message.
+  std::string bad = Replace(kGoEsExample, "password: xxx", "password: s3cret-value");
+  bad = Replace(bad, "    urls:\n      - http://localhost:9200\n", "");
+  std::string message = ErrorOf(bad);
+  EXPECT_NE(message.find("[source.es.urls]"), std::string::npos) << message;
+  EXPECT_EQ(message.find("s3cret-value"), std::string::npos);
+}
+
+TEST(ElasticsearchConfigTest, OurKeys) {
+  std::string yaml = Replace(kGoEsExample, "  milvus:\n",
+                             "  invalidDocs: skip\n  milvus:\n");
+  yaml = Replace(yaml, "    username: xxx\n", "    slices: 4\n    username: xxx\n");
+  yaml = Replace(yaml, "      maxLen: 60\n", "      maxLen: 60\n    - name: tags\n      type: keyword\n"
+                                           "      isArray: true\n      maxCapacity: 16\n");
+  auto c = ParseMigrationConfig(yaml, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->es.skip_invalid_docs);
+  EXPECT_EQ(c->es.slices, 4);
+  ASSERT_EQ(c->es.fields.size(), 4u);
+  EXPECT_TRUE(c->es.fields[3].is_array);
+  EXPECT_EQ(c->es.fields[3].max_capacity, 16);
+}
+
+}  // namespace
+}  // namespace mm
