@@ -1,0 +1,286 @@
+#include "sources/elasticsearch/es_client.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "core/cancellation.h"
+#include "sources/elasticsearch/es_endpoint.h"
+
+namespace mm {
+namespace {
+
+size_t OnWrite(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+// Fingerprint pinning, as Elasticsearch's own clients do it: the connection is trusted when
+// any certificate the server presents has this SHA-256, whoever signed it.
+int VerifyByFingerprint(X509_STORE_CTX* store, void* arg) {
+  const auto* want = static_cast<const std::string*>(arg);
+  auto matches = [&](X509* cert) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    return cert != nullptr && X509_digest(cert, EVP_sha256(), digest, &len) == 1 &&
+           len == want->size() && std::equal(digest, digest + len, want->begin(),
+                                             [](unsigned char a, char b) {
+                                               return a == static_cast<unsigned char>(b);
+                                             });
+  };
+  if (matches(X509_STORE_CTX_get0_cert(store))) return 1;
+  STACK_OF(X509)* chain = X509_STORE_CTX_get0_untrusted(store);
+  for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    if (matches(sk_X509_value(chain, i))) return 1;
+  }
+  X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_UNTRUSTED);
+  return 0;
+}
+
+CURLcode OnSslContext(CURL*, void* ssl_ctx, void* arg) {
+  SSL_CTX_set_cert_verify_callback(static_cast<SSL_CTX*>(ssl_ctx), &VerifyByFingerprint, arg);
+  return CURLE_OK;
+}
+
+bool TransientCurlError(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool TransientStatus(long status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
+struct EsClient::Impl {
+  EsClientOptions options;
+  std::vector<std::string> urls;
+  std::string authorization;
+  std::string ca_file;
+  std::string fingerprint;  // raw 32 bytes, or empty
+  EsVersion version;
+
+  mutable std::mutex mu;
+  mutable std::vector<CURL*> idle;
+  mutable size_t url_index = 0;  // the URL that answered last
+
+  ~Impl() {
+    for (CURL* h : idle) curl_easy_cleanup(h);
+  }
+
+  CURL* Acquire() const {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!idle.empty()) {
+      CURL* h = idle.back();
+      idle.pop_back();
+      return h;
+    }
+    return curl_easy_init();
+  }
+  void Release(CURL* h) const {
+    std::lock_guard<std::mutex> lock(mu);
+    idle.push_back(h);
+  }
+  std::string Url() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return urls[url_index % urls.size()];
+  }
+  void NextUrl() const {
+    std::lock_guard<std::mutex> lock(mu);
+    ++url_index;
+  }
+
+  // One attempt. A transport failure is returned as a CURLcode with its message.
+  CURLcode Perform(const std::string& method, const std::string& url, const std::string& body,
+                   EsResponse* out, std::string* error) const {
+    CURL* h = Acquire();
+    if (h == nullptr) {
+      *error = "curl_easy_init failed";
+      return CURLE_FAILED_INIT;
+    }
+    curl_easy_reset(h);
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    struct curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    if (!authorization.empty()) {
+      headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
+    }
+    out->body.clear();
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_ms));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout_ms));
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnWrite);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);
+    if (!ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_file.c_str());
+    if (!fingerprint.empty()) {
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);  // the pin replaces name checks
+      curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, &OnSslContext);
+      curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, const_cast<std::string*>(&fingerprint));
+    }
+    if (method == "POST") {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    } else if (method != "GET") {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+      if (!body.empty()) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      }
+    }
+    CURLcode code = curl_easy_perform(h);
+    if (code == CURLE_OK) {
+      curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    } else {
+      *error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    }
+    curl_slist_free_all(headers);
+    Release(h);
+    return code;
+  }
+};
+
+EsClient::EsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+EsClient::~EsClient() = default;
+
+const EsVersion& EsClient::version() const { return impl_->version; }
+const std::string& EsClient::base_url() const { return impl_->urls.front(); }
+
+Result<EsResponse> EsClient::Send(const std::string& method, const std::string& path,
+                                  const std::string& body) const {
+  const auto start = std::chrono::steady_clock::now();
+  int64_t backoff_ms = impl_->options.first_backoff_ms;
+  for (int attempt = 1;; ++attempt) {
+    const std::string base = impl_->Url();
+    EsResponse response;
+    std::string error;
+    CURLcode code = impl_->Perform(method, base + path, body, &response, &error);
+    std::string why;
+    if (code != CURLE_OK) {
+      if (!TransientCurlError(code)) {
+        if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+            code == CURLE_SSL_CONNECT_ERROR) {
+          return absl::UnavailableError(StrCat("elasticsearch ", base, ": TLS failed (", error,
+                                               "); check source.es.cert / fingerprint"));
+        }
+        return absl::UnavailableError(
+            StrCat("elasticsearch ", method, " ", base, path, ": ", error));
+      }
+      why = error;
+      impl_->NextUrl();
+    } else if (TransientStatus(response.status)) {
+      why = StrCat("HTTP ", response.status, " ", EsErrorReason(response.body));
+    } else {
+      return response;
+    }
+    const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+    if (spent + backoff_ms > impl_->options.retry_budget_ms) {
+      return absl::UnavailableError(StrCat("elasticsearch ", method, " ", base, path,
+                                           ": still failing after ", attempt, " attempts over ",
+                                           spent / 1000, " s: ", why));
+    }
+    spdlog::warn("elasticsearch {} {}{}: {}; retrying in {} ms", method, base, path, why,
+                 backoff_ms);
+    RETURN_IF_ERROR(CheckCancelled("elasticsearch request"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 8000);
+  }
+}
+
+Result<std::string> EsClient::Call(const std::string& method, const std::string& path,
+                                   const std::string& body) const {
+  ASSIGN_OR_RETURN(EsResponse r, Send(method, path, body));
+  if (r.status >= 200 && r.status < 300) return std::move(r.body);
+  const std::string what = StrCat("elasticsearch ", method, " ", path, " at ",
+                                  impl_->urls.front(), ": HTTP ", r.status, " ",
+                                  EsErrorReason(r.body));
+  switch (r.status) {
+    case 401: return absl::UnauthenticatedError(what + " (check source.es credentials)");
+    case 403: return absl::PermissionDeniedError(what);
+    case 404: return absl::NotFoundError(what);
+    case 400: return absl::InvalidArgumentError(what);
+    default: return absl::UnavailableError(what);
+  }
+}
+
+std::string EsErrorReason(const std::string& body) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  if (json.is_object() && json.contains("error")) {
+    const auto& e = json["error"];
+    if (e.is_string()) return e.get<std::string>();
+    if (e.is_object()) {
+      std::string type = e.value("type", "");
+      std::string reason = e.value("reason", "");
+      if (e.contains("root_cause") && e["root_cause"].is_array() && !e["root_cause"].empty() &&
+          reason.empty()) {
+        reason = e["root_cause"][0].value("reason", "");
+      }
+      return type.empty() ? reason : StrCat(type, ": ", reason);
+    }
+  }
+  return body.substr(0, 200);
+}
+
+Result<std::unique_ptr<EsClient>> EsClient::Connect(const EsConnectionConfig& connection,
+                                                    const EsClientOptions& options) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  ASSIGN_OR_RETURN(impl->urls, EsBaseUrls(connection));
+  impl->authorization = EsAuthorization(connection);
+  impl->ca_file = connection.cert;
+  if (!connection.fingerprint.empty()) {
+    ASSIGN_OR_RETURN(impl->fingerprint, ParseEsFingerprint(connection.fingerprint));
+  }
+  std::unique_ptr<EsClient> client(new EsClient(std::move(impl)));
+  ASSIGN_OR_RETURN(std::string body, client->Call("GET", "/"));
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  EsVersion& v = client->impl_->version;
+  if (json.is_object() && json.contains("version") && json["version"].is_object()) {
+    v.number = json["version"].value("number", "");
+  }
+  if (v.number.empty() || std::sscanf(v.number.c_str(), "%d.%d", &v.major, &v.minor) != 2) {
+    return absl::UnavailableError(StrCat("elasticsearch at ", client->base_url(),
+                                         " did not report a version (is it Elasticsearch?)"));
+  }
+  if (v.major < 7) {
+    return absl::UnimplementedError(StrCat("elasticsearch ", v.number, " at ",
+                                           client->base_url(),
+                                           ": only 7.x and 8.x are supported"));
+  }
+  spdlog::info("elasticsearch: {} answers, version {}", client->base_url(), v.number);
+  return client;
+}
+
+}  // namespace mm

@@ -1,0 +1,69 @@
+// A small HTTP client for one Elasticsearch cluster: authentication and TLS from source.es.*,
+// retries with backoff for what is transient (429, 502-504, refused or dropped connections,
+// timeouts), and errors that name the method and path but never a secret.
+// Thread-safe: requests may run concurrently (each takes a curl handle from a pool).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/elasticsearch_config.h"
+#include "core/status.h"
+
+namespace mm {
+
+struct EsClientOptions {
+  int64_t connect_timeout_ms = 10000;
+  int64_t request_timeout_ms = 300000;
+  // Transient failures are retried for about this long in total, so a node restart of half
+  // a minute does not fail the migration.
+  int64_t retry_budget_ms = 90000;
+  int64_t first_backoff_ms = 250;
+};
+
+struct EsVersion {
+  std::string number;  // "8.11.3"
+  int major = 0;
+  int minor = 0;
+};
+
+struct EsResponse {
+  long status = 0;
+  std::string body;
+};
+
+class EsClient {
+ public:
+  // Resolves the URLs, sets up TLS (CA file, fingerprint pinning) and auth, then asks the
+  // server its version (GET /). Errors: Unauthenticated (401), PermissionDenied (403),
+  // Unavailable (unreachable after retries), InvalidArgument (bad settings).
+  static Result<std::unique_ptr<EsClient>> Connect(const EsConnectionConfig& connection,
+                                                   const EsClientOptions& options = {});
+  ~EsClient();
+
+  const EsVersion& version() const;
+  // The URL requests go to, for messages (no credentials in it).
+  const std::string& base_url() const;
+
+  // `method` GET/POST/DELETE; `path` starts with '/'; `body` JSON or empty. Any HTTP status
+  // is returned as is, after retries of the transient ones; transport failures that outlive
+  // the retry budget are Unavailable.
+  Result<EsResponse> Send(const std::string& method, const std::string& path,
+                          const std::string& body = "") const;
+  // Send, then any status other than 2xx becomes an error naming the request and the
+  // server's reason (error.type / error.reason).
+  Result<std::string> Call(const std::string& method, const std::string& path,
+                           const std::string& body = "") const;
+
+ private:
+  struct Impl;
+  explicit EsClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The server's error reason from an error body ({"error":{"type","reason"}}), or a prefix
+// of the body when it has none.
+std::string EsErrorReason(const std::string& body);
+
+}  // namespace mm
