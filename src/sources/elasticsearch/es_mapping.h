@@ -1,0 +1,25 @@
+// What an index's mapping says about the configured fields: each must exist with a type the
+// configured one can read, a dense_vector must have the configured dims, and fields that
+// `_source` leaves out must be read from doc values instead.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "config/elasticsearch_config.h"
+#include "core/status.h"
+
+namespace mm {
+
+struct EsMappingCheck {
+  std::set<std::string> from_doc_values;  // configured fields excluded from _source
+};
+
+// `mapping_json` is the body of GET /<index>/_mapping (one or more concrete indexes, when
+// the name is an alias or a pattern: each must agree). NotFound for a field absent from the
+// mapping, InvalidArgument for a type or dims that disagree; messages name the field, the
+// index and both types.
+Result<EsMappingCheck> CheckEsMapping(const ElasticsearchConfig& config,
+                                      const std::string& mapping_json);
+
+}  // namespace mm

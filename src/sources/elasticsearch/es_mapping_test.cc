@@ -1,0 +1,52 @@
+#include "sources/elasticsearch/es_mapping.h"
+
+#include <gtest/gtest.h>
+
+namespace mm {
+namespace {
+
+ElasticsearchConfig Config() {
+  ElasticsearchConfig c;
+  c.index = "docs";
+  EsFieldConfig vec{.name = "emb", .type = "dense_vector", .dims = 4};
+  EsFieldConfig name{.name = "user.name", .type = "keyword"};
+  EsFieldConfig n{.name = "n", .type = "long"};
+  EsFieldConfig id{.name = "_id", .type = "keyword", .pk = true};
+  c.fields = {vec, name, n, id};
+  return c;
+}
+
+constexpr char kMapping[] = R"({"docs-000001":{"mappings":{
+  "_source":{"excludes":["emb"]},
+  "properties":{"emb":{"type":"dense_vector","dims":4,"index":true,"similarity":"l2_norm"},
+                "user":{"properties":{"name":{"type":"keyword"}}},
+                "n":{"type":"integer"}}}}})";
+
+TEST(EsMappingTest, AcceptsCompatibleTypesAndFindsExcludedFields) {
+  auto check = CheckEsMapping(Config(), kMapping);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->from_doc_values, std::set<std::string>{"emb"});
+}
+
+TEST(EsMappingTest, MissingFieldTypeAndDimsAreNamed) {
+  ElasticsearchConfig c = Config();
+  c.fields.push_back(EsFieldConfig{.name = "absent", .type = "keyword"});
+  auto check = CheckEsMapping(c, kMapping);
+  EXPECT_EQ(check.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(std::string(check.status().message()).find("'absent'"), std::string::npos);
+
+  c = Config();
+  c.fields[0].dims = 8;
+  check = CheckEsMapping(c, kMapping);
+  EXPECT_EQ(check.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(check.status().message()).find("dims 4"), std::string::npos);
+
+  c = Config();
+  c.fields[2].type = "boolean";
+  check = CheckEsMapping(c, kMapping);
+  EXPECT_EQ(check.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(check.status().message()).find("maps it as integer"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mm
