@@ -98,6 +98,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
   // Resume only a dump of the same source; never mix two sources' parts.
   ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());
   Manifest manifest;
+  const bool was_complete = previous && previous->dump_complete;
   if (previous) {
     if (previous->source_id != options.source_id) {
       return absl::FailedPreconditionError(StrCat(
@@ -116,9 +117,17 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     for (auto& old : manifest.collections) {
       if (old.schema.collection == plan.schema->collection) cm = std::move(old);
     }
+    // A source whose tasks cannot be read again identically (ES slices of a new point in
+    // time) redoes all of them after an interrupted dump; DumpTask replaces their parts.
+    if (!plan.tasks_resumable && !was_complete && !cm.tasks.empty()) {
+      spdlog::info("dump: '{}' cannot resume part-way; reading it again from the start",
+                   plan.schema->collection);
+      cm.tasks.clear();
+    }
     cm.schema = *plan.schema;
     cm.metric_type = plan.metric_type;
     cm.shards_num = plan.shards_num;
+    cm.consistency_level = plan.consistency_level;
     cm.partitions = plan.partitions;
     collections.push_back(std::move(cm));
   }

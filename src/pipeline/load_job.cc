@@ -79,7 +79,7 @@ Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t inde
       }
     }
     if (create) {
-      RETURN_IF_ERROR(milvus.CreateCollection(cm.schema, cm.shards_num, ""));
+      RETURN_IF_ERROR(milvus.CreateCollection(cm.schema, cm.shards_num, cm.consistency_level));
       spdlog::info("load: created collection '{}' ({} shards)", name, cm.shards_num);
     }
     RETURN_IF_ERROR(store.Update([&](Manifest& m) {

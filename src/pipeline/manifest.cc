@@ -74,6 +74,7 @@ std::string ManifestToJson(const Manifest& m) {
         {"fields", fields},
         {"metric_type", c.metric_type},
         {"shards_num", c.shards_num},
+        {"consistency_level", c.consistency_level},
         {"partitions", c.partitions},
         {"total_rows", c.total_rows},
         {"tasks", tasks},
@@ -116,6 +117,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
       for (const auto& jf : jc.at("fields")) c.schema.fields.push_back(FieldFromJson(jf));
       c.metric_type = jc.value("metric_type", "");
       c.shards_num = jc.value("shards_num", 0);
+      c.consistency_level = jc.value("consistency_level", "");
       c.partitions = jc.value("partitions", std::vector<std::string>{});
       c.total_rows = jc.at("total_rows").get<int64_t>();
       for (const auto& [id, jt] : jc.at("tasks").items()) {

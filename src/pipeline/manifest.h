@@ -49,6 +49,7 @@ struct CollectionManifest {
   Schema schema;
   std::string metric_type;
   int32_t shards_num = 0;
+  std::string consistency_level;               // "" = the load's default
   std::vector<std::string> partitions;
   int64_t total_rows = 0;                      // rows the dump wrote
   std::map<std::string, TaskRecord> tasks;     // by SourceTask::id

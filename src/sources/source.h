@@ -33,6 +33,10 @@ struct CollectionPlan {
   std::vector<std::string> partitions;  // non-default partitions to create
   std::vector<SourceTask> tasks;
   int64_t total_rows = -1;  // rows the source holds for this collection, -1 if unknown
+  // False when a task read again after a restart may not yield the same rows (ES slices
+  // over a new point in time): an interrupted dump then redoes every task.
+  bool tasks_resumable = true;
+  std::string consistency_level;  // for CreateCollection; "" = the pipeline's default
 };
 
 // Streams a task's rows. Like Arrow's RecordBatchReader: schema() is known before the
