@@ -205,7 +205,6 @@ write_config() {
     else
       echo "xpack.security.enabled: false"
     fi
-    if [ "$VERSION" = 7 ]; then cat "$FIXTURE/elasticsearch-extra.yml" 2>/dev/null || true; fi
   } > "$c/elasticsearch.yml"
   cat > "$c/log4j2.properties" <<'EOF'
 status = error
@@ -225,6 +224,9 @@ cmd_fetch() { ensure_cache; log "cache ready: $CACHE"; }
 cmd_start() {
   [ -n "$PORT" ] || die "--port P is required"
   [[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "--port must be 1..65535"
+  if [ "$VERSION" = 7 ] && [ "$SECURITY" = 1 ]; then
+    die "--security needs --version 8: Maven Central has no x-pack-security jar for 7.17 (docs/testbed.md)"
+  fi
   command -v curl >/dev/null || die "curl is missing"
   command -v python3 >/dev/null || die "python3 is missing (used to read JSON answers)"
   local pgid t0=$SECONDS scheme=http
@@ -256,7 +258,8 @@ cmd_start() {
     -Djava.io.tmpdir="$DIR/tmp" -Dfile.encoding=UTF-8 -Djava.locale.providers=SPI,CLDR
     -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true -Dio.netty.recycler.maxCapacityPerThread=0
     -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true
-    -Des.networkaddress.cache.ttl=60 -Des.networkaddress.cache.negative.ttl=10)
+    -Des.networkaddress.cache.ttl=60 -Des.networkaddress.cache.negative.ttl=10
+    -Des.distribution.flavor=default -Des.distribution.type=tar)
   local pw_env=""
   [ "$SECURITY" = 1 ] && pw_env="$ELASTIC_PASSWORD"
   ( cd "$DIR" && MM_ES_BOOTSTRAP_PASSWORD="$pw_env" exec setsid "$JAVA" "${jvm[@]}" \
