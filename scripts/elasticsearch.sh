@@ -3,16 +3,17 @@
 # Maven Central, run in one JVM by a small launcher (tests/fixtures/es/launcher<V>/), with its
 # config, data and logs under --dir, in its own process group. No Docker, no tarball download.
 #
-#   scripts/elasticsearch.sh start --dir DIR --port P [--version 8|7] [--security] [--timeout S]
+#   scripts/elasticsearch.sh start --dir DIR --port P [--version 8|7|7.10] [--security] [--timeout S]
 #   scripts/elasticsearch.sh stop  --dir DIR
-#   scripts/elasticsearch.sh fetch [--version 8|7]    (fill the cache only; the one networked step)
+#   scripts/elasticsearch.sh fetch [--version 8|7|7.10]  (fill the cache only; the networked step)
 #
 # `start` (first run: resolves the jars with Maven and compiles the launcher into
 # ${MM_CACHE_DIR:-$HOME/.cache/milvus-migration}/elasticsearch; later runs are offline) starts one
 # node with HTTP on 127.0.0.1:P, waits for cluster health yellow/green and writes
-# DIR/elasticsearch.env (KEY=VALUE). --security: TLS on HTTP (a CA made with openssl), basic auth
-# for `elastic`, an API key and a service-account token. `stop`: SIGTERM to the group, SIGKILL
-# after 20 s; idempotent. See docs/testbed.md ("Elasticsearch").
+# DIR/elasticsearch.env (KEY=VALUE). Versions: 8 = 8.19.21, 7 = 7.17.29, 7.10 = 7.10.2.
+# --security (8 and 7.10): TLS on HTTP (a CA made with openssl), basic auth for `elastic`, an API
+# key, and (8 only) a service-account token. `stop`: SIGTERM to the group, SIGKILL after 20 s;
+# idempotent. See docs/testbed.md ("Elasticsearch").
 set -euo pipefail
 
 readonly PROG="elasticsearch"
@@ -23,11 +24,12 @@ CACHE_ROOT="${MM_CACHE_DIR:-$HOME/.cache/milvus-migration}/elasticsearch"
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 cmd="${1:-}"; [ -n "$cmd" ] || usage; shift
+case "$cmd" in -h|--help|help) usage ;; esac
 DIR=""; PORT=""; VERSION=8; SECURITY=0; TIMEOUT=120
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,11 +46,16 @@ while [ $# -gt 0 ]; do
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
+# Per version: launcher sources, pom, and (7.x) the plugin classes to load, in load order.
 case "$VERSION" in
-  8|7) ;;
-  *) die "--version must be 8 or 7, not '$VERSION'" ;;
+  8) FIXTURE="$ROOT/tests/fixtures/es/launcher8"; POM=pom.xml; PLUGINS="" ;;
+  7) FIXTURE="$ROOT/tests/fixtures/es/launcher7"; POM=pom.xml
+     PLUGINS="org.elasticsearch.transport.Netty4Plugin,org.elasticsearch.xpack.core.XPackPlugin" ;;
+  7.10) FIXTURE="$ROOT/tests/fixtures/es/launcher7"; POM=pom-7.10.xml
+     PLUGINS="org.elasticsearch.transport.Netty4Plugin,org.elasticsearch.xpack.core.XPackPlugin"
+     PLUGINS+=",org.elasticsearch.analysis.common.CommonAnalysisPlugin,org.elasticsearch.xpack.security.Security" ;;
+  *) die "--version must be 8, 7 or 7.10, not '$VERSION'" ;;
 esac
-FIXTURE="$ROOT/tests/fixtures/es/launcher$VERSION"
 CACHE="$CACHE_ROOT/es$VERSION"
 
 # ---------------------------------------------------------------- Java and the cached node
@@ -64,7 +71,7 @@ find_java() {
 }
 
 # The cache is keyed by the launcher sources and pom: editing them rebuilds, nothing else does.
-fixture_stamp() { (cd "$FIXTURE" && find . -type f \( -name '*.java' -o -name pom.xml \) | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -d' ' -f1; }
+fixture_stamp() { (cd "$FIXTURE" && find . -type f \( -name '*.java' -o -name "$POM" \) | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -d' ' -f1; }
 
 ensure_cache() {
   find_java
@@ -80,7 +87,7 @@ ensure_cache() {
   [ -n "$javac" ] || die "javac is missing (a JDK, not a JRE, is needed once to compile the launcher)"
   log "preparing the Elasticsearch $VERSION.x node in $CACHE (Maven Central; once)"
   rm -rf "$CACHE.tmp"; mkdir -p "$CACHE.tmp"
-  cp "$FIXTURE/pom.xml" "$CACHE.tmp/pom.xml"
+  cp "$FIXTURE/$POM" "$CACHE.tmp/pom.xml"
   if ! (cd "$CACHE.tmp" && mvn -B -q dependency:copy-dependencies -DoutputDirectory=lib -DincludeScope=runtime) \
       > "$CACHE.tmp/mvn.log" 2>&1; then
     tail -n 30 "$CACHE.tmp/mvn.log" >&2
@@ -225,7 +232,7 @@ cmd_start() {
   [ -n "$PORT" ] || die "--port P is required"
   [[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "--port must be 1..65535"
   if [ "$VERSION" = 7 ] && [ "$SECURITY" = 1 ]; then
-    die "--security needs --version 8: Maven Central has no x-pack-security jar for 7.17 (docs/testbed.md)"
+    die "--security needs --version 8 or 7.10: Maven Central has no x-pack-security jar for 7.17 (docs/testbed.md)"
   fi
   command -v curl >/dev/null || die "curl is missing"
   command -v python3 >/dev/null || die "python3 is missing (used to read JSON answers)"
@@ -263,7 +270,7 @@ cmd_start() {
   local pw_env=""
   [ "$SECURITY" = 1 ] && pw_env="$ELASTIC_PASSWORD"
   ( cd "$DIR" && MM_ES_BOOTSTRAP_PASSWORD="$pw_env" exec setsid "$JAVA" "${jvm[@]}" \
-      -cp "$CACHE/classes:$CACHE/lib/*" mmtestbed.es.EsNodeMain "$HOME_DIR" \
+      -Dmm.es.plugins="$PLUGINS" -cp "$CACHE/classes:$CACHE/lib/*" mmtestbed.es.EsNodeMain "$HOME_DIR" \
   ) > "$NODE_LOG" 2>&1 < /dev/null &
   echo $! > "$PIDFILE"
   pgid="$(cat "$PIDFILE")"
@@ -282,10 +289,14 @@ cmd_start() {
   local api_key="" service_token="" ca_fp="" http_fp=""
   if [ "$SECURITY" = 1 ]; then
     # The security index is created on first write; both calls below are such writes.
-    api_key="$(es POST /_security/api_key '{"name":"mm-testbed"}' | json_get '["encoded"]')" \
+    # base64(id:api_key), the Authorization: ApiKey credential ("encoded" in 7.16+ answers).
+    api_key="$(es POST /_security/api_key '{"name":"mm-testbed"}' | python3 -c \
+      'import base64,json,sys; r=json.load(sys.stdin); print(base64.b64encode((r["id"]+":"+r["api_key"]).encode()).decode())')" \
       || die "creating an API key (POST /_security/api_key) failed"
-    service_token="$(es POST "/_security/service/elastic/fleet-server/credential/token/mm-testbed-$(date +%s%N)" \
-      | json_get '["token"]["value"]')" || die "creating a service-account token for elastic/fleet-server failed"
+    if [ "$VERSION" = 8 ]; then  # service accounts came with 7.13
+      service_token="$(es POST "/_security/service/elastic/fleet-server/credential/token/mm-testbed-$(date +%s%N)" \
+        | json_get '["token"]["value"]')" || die "creating a service-account token for elastic/fleet-server failed"
+    fi
     http_fp="$(sha256_hex "$HOME_DIR/config/certs/http.crt")"
     ca_fp="$(sha256_hex "$HOME_DIR/config/certs/ca.crt")"
   fi
@@ -301,7 +312,7 @@ cmd_start() {
       echo "MM_ES_FINGERPRINT=$http_fp"
       echo "MM_ES_CA_FINGERPRINT=$ca_fp"
       echo "MM_ES_API_KEY=$api_key"
-      echo "MM_ES_SERVICE_TOKEN=$service_token"
+      if [ -n "$service_token" ]; then echo "MM_ES_SERVICE_TOKEN=$service_token"; fi
     fi
   } > "$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
