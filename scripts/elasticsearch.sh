@@ -73,15 +73,26 @@ find_java() {
 # The cache is keyed by the launcher sources and pom: editing them rebuilds, nothing else does.
 fixture_stamp() { (cd "$FIXTURE" && find . -type f \( -name '*.java' -o -name "$POM" \) | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -d' ' -f1; }
 
+cache_current() { [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$1" ] && [ -d "$CACHE/lib" ] && [ -d "$CACHE/classes" ]; }
+
 ensure_cache() {
   find_java
   local javac want
   javac="$(dirname "$(readlink -f "$JAVA")")/javac"
   [ -d "$FIXTURE" ] || die "launcher sources missing: $FIXTURE"
   want="$(fixture_stamp)"
-  if [ -f "$CACHE/stamp" ] && [ "$(cat "$CACHE/stamp")" = "$want" ] && [ -d "$CACHE/lib" ] && [ -d "$CACHE/classes" ]; then
-    return 0
-  fi
+  cache_current "$want" && return 0
+  # Tests may start several nodes at once: one builds, the others wait and reuse its cache.
+  mkdir -p "$CACHE_ROOT"
+  exec 9> "$CACHE_ROOT/.es$VERSION.lock"
+  flock 9
+  if cache_current "$want"; then exec 9>&-; return 0; fi
+  build_cache "$javac" "$want"
+  exec 9>&-   # not inherited by the node
+}
+
+build_cache() {
+  local javac="$1" want="$2"
   command -v mvn >/dev/null || die "Maven (mvn) is missing; it fetches the Elasticsearch jars once: apt-get install maven"
   [ -x "$javac" ] || javac="$(command -v javac || true)"
   [ -n "$javac" ] || die "javac is missing (a JDK, not a JRE, is needed once to compile the launcher)"
