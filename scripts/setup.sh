@@ -10,7 +10,8 @@ apt_pkgs=(cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libfaiss-dev libopenblas-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl
-  libsqlite3-dev libmariadb-dev mariadb-server mariadb-client libsimdjson-dev)
+  libsqlite3-dev libmariadb-dev mariadb-server mariadb-client libsimdjson-dev
+  openjdk-17-jdk-headless maven openssl)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,3 +38,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/pip" install -q -r "$req"
   echo "$want" > "$stamp"
 fi
+
+# Elasticsearch test nodes (scripts/elasticsearch.sh): server and module jars from Maven Central
+# and a compiled launcher, cached once per version; a no-op when the cache is current.
+for v in ${MM_ES_VERSIONS:-8 7 7.10}; do
+  "$(dirname "$0")/elasticsearch.sh" fetch --version "$v"
+done
