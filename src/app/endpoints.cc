@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "sources/elasticsearch/es_source.h"
 #include "sources/faiss/faiss_source.h"
 #include "sources/milvus1x/meta_json.h"
 #include "sources/milvus1x/milvus1x_source.h"
@@ -115,6 +116,17 @@ Result<OpenedSource> OpenMilvus1xSource(const MigrationConfig& config) {
   return opened;
 }
 
+Result<OpenedSource> OpenElasticsearchSource(const MigrationConfig& config) {
+  ASSIGN_OR_RETURN(std::unique_ptr<EsClient> client, EsClient::Connect(config.es.connection));
+  std::shared_ptr<EsClient> shared(std::move(client));
+  ASSIGN_OR_RETURN(auto source, EsSource::Open(shared, config.es));
+  OpenedSource opened;
+  opened.id = StrCat("elasticsearch:", shared->base_url(), "/", config.es.index, " (",
+                     source->document_count(), " documents)");
+  opened.source = std::move(source);
+  return opened;
+}
+
 }  // namespace
 
 Result<Milvus1xMetaRead> ReadMilvus1xMeta(const MigrationConfig& config) {
@@ -149,6 +161,7 @@ Result<Milvus1xMetaRead> ReadMilvus1xMeta(const MigrationConfig& config) {
 Result<OpenedSource> OpenSource(const MigrationConfig& config) {
   if (config.work_mode == "faiss") return OpenFaissSource(config);
   if (config.work_mode == "milvus1x") return OpenMilvus1xSource(config);
+  if (config.work_mode == "elasticsearch") return OpenElasticsearchSource(config);
   return absl::InvalidArgumentError(
       StrCat("[dumper.worker.workMode] '", config.work_mode, "' is not supported"));
 }

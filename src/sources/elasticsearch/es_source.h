@@ -33,8 +33,9 @@ class EsSource : public Source {
 
   int64_t document_count() const;
 
+  struct State;  // shared with the slice readers; defined in es_source.cc
+
  private:
-  struct State;
   explicit EsSource(std::shared_ptr<State> state);
   std::shared_ptr<State> state_;
 };
