@@ -226,6 +226,37 @@ def testbed_auth(tmp_path_factory) -> Iterator[Testbed]:
     yield from _start_bed(tmp_path_factory, "auth", "local", auth=True)
 
 
+def _elasticsearch(tmp_path_factory, name: str, offset: int, *args: str
+                   ) -> Iterator[dict[str, str]]:
+    """A real Elasticsearch node from scripts/elasticsearch.sh (its elasticsearch.env values),
+    stopped when the session ends."""
+    script = REPO / "scripts" / "elasticsearch.sh"
+    d = tmp_path_factory.mktemp(name)
+    started = subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port",
+                              str(PORT_BASE + offset), *args],
+                             capture_output=True, text=True, timeout=600)
+    if started.returncode != 0:
+        pytest.fail(f"elasticsearch did not start:\n{started.stdout}\n{started.stderr}",
+                    pytrace=False)
+    try:
+        yield read_env_file(d / "elasticsearch.env")
+    finally:
+        subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
+                       timeout=120)
+
+
+@pytest.fixture(scope="session")
+def es8(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Elasticsearch 8.x, plain HTTP, no security."""
+    yield from _elasticsearch(tmp_path_factory, "es8", 240, "--version", "8")
+
+
+@pytest.fixture(scope="session")
+def es8_secure(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Elasticsearch 8.x with TLS, basic auth, API keys and a service token."""
+    yield from _elasticsearch(tmp_path_factory, "es8sec", 250, "--version", "8", "--security")
+
+
 @pytest.fixture(scope="session")
 def mm_binary() -> Path:
     """The built migration tool: $MM_BINARY, else <repo>/build/milvus-migration."""

@@ -107,12 +107,21 @@ def _scalar(value: Any) -> str:
 
 def to_yaml(node: dict, indent: int = 0) -> str:
     lines = []
+    pad = " " * indent
     for key, value in node.items():
         if isinstance(value, dict):
-            lines.append(f"{' ' * indent}{key}:")
+            lines.append(f"{pad}{key}:")
             lines.append(to_yaml(value, indent + 2))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.append(f"{pad}{key}:")
+            for item in value:  # a block sequence of mappings, as the Go tool's meta.fields
+                body = to_yaml(item, indent + 4).split("\n")
+                lines.append(f"{pad}  - {body[0].lstrip()}")
+                lines.extend(body[1:])
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}: [{', '.join(_scalar(v) for v in value)}]")
         else:
-            lines.append(f"{' ' * indent}{key}: {_scalar(value)}")
+            lines.append(f"{pad}{key}: {_scalar(value)}")
     return "\n".join(lines)
 
 

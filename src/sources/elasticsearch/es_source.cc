@@ -190,8 +190,15 @@ Result<std::unique_ptr<EsSource>> EsSource::Open(std::shared_ptr<EsClient> clien
     return absl::NotFoundError(StrCat("[meta.index] elasticsearch index '", index,
                                       "' does not exist at ", client->base_url()));
   }
-  RETURN_IF_ERROR(mapping.status());
-  ASSIGN_OR_RETURN(state->mapping, CheckEsMapping(config, *mapping));
+  if (!mapping.ok() && mapping.status().code() == absl::StatusCode::kPermissionDenied) {
+    // A read-only credential (a service account, say) may search without seeing mappings.
+    spdlog::warn("elasticsearch: these credentials may not read the mapping of '{}', so the "
+                 "fields are checked document by document instead", index);
+    mapping = std::string("{}");
+  } else {
+    RETURN_IF_ERROR(mapping.status());
+    ASSIGN_OR_RETURN(state->mapping, CheckEsMapping(config, *mapping));
+  }
   ASSIGN_OR_RETURN(std::string count, client->Call("GET", StrCat("/", index, "/_count")));
   json c = json::parse(count, nullptr, false);
   state->count = c.is_object() ? c.value("count", int64_t{0}) : 0;
