@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/cancellation.h"
 #include "pipeline/testing_source.h"
 #include "storage/memory_storage.h"
@@ -80,6 +82,96 @@ TEST(DumpJobTest, RefusesOutputOfAnotherSource) {
   ASSERT_TRUE(RunDump(source, storage, store, {.source_kind = "test", .source_id = "a"}).ok());
   auto again = RunDump(source, storage, store, {.source_kind = "test", .source_id = "b"});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+
+// One task of `rows` rows with a VarChar field: the schema has no NumPy form.
+class TextSource : public Source {
+ public:
+  explicit TextSource(int64_t rows) : rows_(rows) {
+    auto s = std::make_shared<Schema>();
+    s->collection = "docs";
+    s->fields.push_back({.name = "id", .type = DataType::kInt64, .primary_key = true});
+    s->fields.push_back({.name = "title", .type = DataType::kVarChar, .max_length = 256});
+    s->fields.push_back({.name = "vec", .type = DataType::kFloatVector, .dim = 2});
+    schema_ = s;
+  }
+  Result<std::vector<CollectionPlan>> Plan() override {
+    CollectionPlan p;
+    p.schema = schema_;
+    p.metric_type = "L2";
+    p.tasks.push_back({.id = "t0", .collection = schema_->collection, .rows = rows_});
+    return std::vector<CollectionPlan>{p};
+  }
+  Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask&) override {
+    return std::unique_ptr<BatchReader>(new Reader(schema_, rows_));
+  }
+
+ private:
+  class Reader : public BatchReader {
+   public:
+    Reader(SchemaPtr s, int64_t rows) : schema_(std::move(s)), rows_(rows) {}
+    const SchemaPtr& schema() const override { return schema_; }
+    Result<std::optional<Batch>> Next() override {
+      if (done_ >= rows_) return std::optional<Batch>();
+      Batch b(schema_);
+      int64_t n = std::min<int64_t>(500, rows_ - done_);
+      for (int64_t id = done_; id < done_ + n; ++id) {
+        float v[2] = {static_cast<float>(id), 0.5f};
+        b.column(0).AppendFixed(&id, 1);
+        b.column(1).AppendValue(StrCat("title \"", id, "\" ", std::string(id % 50, 'x')));
+        b.column(2).AppendFixed(v, 1);
+      }
+      done_ += n;
+      return std::optional<Batch>(std::move(b));
+    }
+
+   private:
+    SchemaPtr schema_;
+    int64_t rows_, done_ = 0;
+  };
+  int64_t rows_;
+  SchemaPtr schema_;
+};
+
+TEST(DumpJobTest, VarCharSchemasGetJsonRowsPartsCutBySize) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  TextSource source(3000);
+  const uint64_t part_bytes = 20000;
+  auto summary = RunDump(source, storage, store, {.workers = 1, .part_bytes = part_bytes,
+                                                  .source_kind = "test", .source_id = "s"});
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rows, 3000);
+  Manifest m = store.Snapshot();
+  const auto& parts = m.collections[0].tasks.at("t0").parts;
+  ASSERT_GT(parts.size(), 5u);
+  int64_t next_id = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartInfo& p = parts[i];
+    ASSERT_EQ(p.files, std::vector<std::string>{p.dir + "/rows.json"});
+    const std::string text = storage.Content(p.files[0]);
+    EXPECT_EQ(p.bytes, text.size());
+    // Cut at the size, overshooting by about a row (rows are ~80 bytes).
+    EXPECT_LT(p.bytes, part_bytes + 200) << p.dir;
+    if (i + 1 < parts.size()) {
+      EXPECT_GE(p.bytes, part_bytes) << p.dir;
+    }
+    auto rows = nlohmann::json::parse(text).at("rows");
+    ASSERT_EQ(static_cast<int64_t>(rows.size()), p.rows);
+    for (const auto& row : rows) {
+      ASSERT_EQ(row.at("id").get<int64_t>(), next_id);
+      EXPECT_EQ(row.at("title").get<std::string>(),
+                StrCat("title \"", next_id, "\" ", std::string(next_id % 50, 'x')));
+      ++next_id;
+    }
+  }
+  EXPECT_EQ(next_id, 3000);
+  // The manifest on storage round-trips with the single-file parts.
+  auto parsed = ManifestFromJson(storage.Content("manifest.json"), "manifest.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->collections[0].tasks.at("t0").parts[0].files,
+            std::vector<std::string>{"docs/t0/part-00000/rows.json"});
 }
 
 }  // namespace
