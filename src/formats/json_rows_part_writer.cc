@@ -164,12 +164,9 @@ Status AppendValue(const FieldSchema& field, const Column& col, int64_t i, std::
       if (!nlohmann::json::accept(v.begin(), v.end())) {
         return absl::InvalidArgumentError("value is not valid JSON text");
       }
-      size_t start = FirstNonSpace(v);
-      // Milvus takes an object, or a string holding any JSON text.
-      if (v[start] == '{') {
-        out->append(v.substr(start));
-        return absl::OkStatus();
-      }
+      // Milvus takes an object or a string holding JSON text. An object it decodes and
+      // encodes again (2.3.5 sorts its keys); a string it keeps as it is, as Insert does,
+      // so every value goes in as a string.
       return AppendJsonString(v, out);
     }
     case DataType::kArray: {

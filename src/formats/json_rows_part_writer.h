@@ -10,8 +10,10 @@
 //   same bits (std::to_chars; negative zero as -0.0); NaN and infinities have no JSON
 //   form and are refused;
 //   VarChar -> a JSON string (must be valid UTF-8 and within max_length bytes);
-//   JSON -> the column holds JSON text: an object is embedded as is, any other JSON value
-//     as a JSON string holding its text (Milvus takes an object or a string there);
+//   JSON -> the column holds JSON text, checked to parse and written as a JSON string
+//     holding that text: Milvus keeps a string byte for byte (as Insert does), while an
+//     embedded object it would re-encode (keys sorted); a non-object value it takes only
+//     as a string;
 //   Array -> the column holds the value as JSON array text (the layout proto_convert.h
 //     documents for Insert), embedded as is after checking it is an array;
 //   BinaryVector -> a list of dim/8 numbers 0..255.
