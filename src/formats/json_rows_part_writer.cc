@@ -1,8 +1,10 @@
 #include "formats/json_rows_part_writer.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 namespace mm {
@@ -46,6 +48,12 @@ void AppendInteger(T v, std::string* out) {
   out->append(buf, r.ptr);
 }
 
+// The one float magnitude whose shortest text ("7.038531e-26"), read as a double and then
+// narrowed to float, is one ulp off (found by checking every float). Milvus 2.3.5 reads
+// float fields straight to float32 and gets it right, but readers that go through double
+// (Python, nlohmann, possibly other Milvus versions) do not; 8 digits are safe both ways.
+constexpr uint32_t kDoubleRoundingFloatBits = 0x15ae43fd;
+
 template <typename T>
 Status AppendFloating(T v, std::string* out) {
   if (!std::isfinite(v)) {
@@ -59,7 +67,15 @@ Status AppendFloating(T v, std::string* out) {
     return absl::OkStatus();
   }
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip
+  std::to_chars_result r;
+  if constexpr (std::is_same_v<T, float>) {
+    if ((std::bit_cast<uint32_t>(v) & 0x7fffffffu) == kDoubleRoundingFloatBits) {
+      r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::general, 8);
+      out->append(buf, r.ptr);
+      return absl::OkStatus();
+    }
+  }
+  r = std::to_chars(buf, buf + sizeof(buf), v);  // shortest round-trip
   out->append(buf, r.ptr);
   return absl::OkStatus();
 }

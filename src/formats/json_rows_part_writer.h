@@ -7,8 +7,8 @@
 // Values, per field type (column layouts as in core/batch.h):
 //   Bool -> true/false; Int8..Int64 -> decimal integers, exact (never through double);
 //   Float/Double and FloatVector components -> the shortest text that reads back to the
-//   same bits (std::to_chars; negative zero as -0.0); NaN and infinities have no JSON
-//   form and are refused;
+//   same bits (std::to_chars; negative zero as -0.0), for a float also when read through
+//   a double; NaN and infinities have no JSON form and are refused;
 //   VarChar -> a JSON string (must be valid UTF-8 and within max_length bytes);
 //   JSON -> the column holds JSON text, checked to parse and written as a JSON string
 //     holding that text: Milvus keeps a string byte for byte (as Insert does), while an

@@ -174,12 +174,14 @@ TEST(JsonRowsPartWriterTest, FloatsRoundTripBitForBit) {
                                       std::numeric_limits<float>::lowest(),
                                       std::numeric_limits<float>::min(),
                                       std::numeric_limits<float>::denorm_min(),
-                                      -0.0f, 1.0f / 3, 16777217.0f, 0.1f};
+                                      -0.0f, 1.0f / 3, 16777217.0f, 0.1f,
+                                      std::bit_cast<float>(0x15ae43fdu),
+                                      std::bit_cast<float>(0x95ae43fdu)};
   auto special_d = std::vector<double>{std::numeric_limits<double>::max(),
                                        std::numeric_limits<double>::lowest(),
                                        std::numeric_limits<double>::min(),
                                        std::numeric_limits<double>::denorm_min(),
-                                       -0.0, 1.0 / 3, 9007199254740993.0, 0.1};
+                                       -0.0, 1.0 / 3, 9007199254740993.0, 0.1, 5e-324, 1e23};
   for (int i = 0; i < 2000; ++i) {
     Row r;
     r.id = i;
@@ -202,8 +204,8 @@ TEST(JsonRowsPartWriterTest, FloatsRoundTripBitForBit) {
   json rows = ParseRows(*text);
   ASSERT_EQ(rows.size(), expected.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    // nlohmann parses numbers as double (correctly rounded); a float's shortest text read
-    // as double and narrowed must give the same float.
+    // nlohmann parses numbers as double (correctly rounded); a float's text read as double
+    // and narrowed must give the same float (also for the one double-rounding case).
     EXPECT_EQ(std::bit_cast<uint32_t>(static_cast<float>(rows[i]["f"].get<double>())),
               std::bit_cast<uint32_t>(expected[i].f)) << "row " << i << ": " << rows[i]["f"];
     EXPECT_EQ(std::bit_cast<uint64_t>(rows[i]["d"].get<double>()),
@@ -213,6 +215,26 @@ TEST(JsonRowsPartWriterTest, FloatsRoundTripBitForBit) {
                 std::bit_cast<uint32_t>(expected[i].fv[k])) << "row " << i;
     }
   }
+}
+
+TEST(JsonRowsPartWriterTest, NumberTexts) {
+  auto text = [](auto v) {
+    std::string out;
+    EXPECT_TRUE(AppendJsonNumber(v, &out).ok());
+    return out;
+  };
+  EXPECT_EQ(text(0.1f), "0.1");
+  EXPECT_EQ(text(3.0f), "3");
+  EXPECT_EQ(text(-0.0f), "-0.0");
+  EXPECT_EQ(text(1e38f), "1e+38");
+  EXPECT_EQ(text(0.1), "0.1");
+  EXPECT_EQ(text(-0.0), "-0.0");
+  // Shortest is "7.038531e-26", which a reader going through double gets one ulp wrong.
+  EXPECT_EQ(text(std::bit_cast<float>(0x15ae43fdu)), "7.0385307e-26");
+  EXPECT_EQ(text(std::bit_cast<float>(0x95ae43fdu)), "-7.0385307e-26");
+  std::string out;
+  EXPECT_EQ(AppendJsonNumber(std::numeric_limits<double>::quiet_NaN(), &out).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(JsonRowsPartWriterTest, NonFiniteNumbersAreRefusedNamingFieldAndRow) {
