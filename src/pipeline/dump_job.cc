@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "core/cancellation.h"
-#include "formats/numpy_part_writer.h"
+#include "formats/part_writer.h"
 #include "pipeline/parallel_for.h"
 #include "pipeline/progress.h"
 
@@ -32,10 +32,16 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
 
   ASSIGN_OR_RETURN(auto reader, source.OpenTask(task));
   TaskRecord record;
-  std::unique_ptr<NumpyPartWriter> part;
-  int64_t row_bytes = 0;
-  for (const auto& f : schema->fields) row_bytes += f.FixedWidth();
-  row_bytes = std::max<int64_t>(row_bytes, 1);
+  std::unique_ptr<PartWriter> part;
+  // Bytes a row is expected to take in a part, to decide how many rows still fit: the
+  // fixed widths up front, then what the open part has measured (variable-width values and
+  // JSON text are known only once encoded).
+  int64_t fixed_row_bytes = 0;
+  for (const auto& f : schema->fields) fixed_row_bytes += f.FixedWidth();
+  fixed_row_bytes = std::max<int64_t>(fixed_row_bytes, 1);
+  const bool fixed_size_rows = ChoosePartFormat(*schema) == PartFormat::kNumpy;
+  // Rows added to a fresh variable-size part before its measure is trusted.
+  constexpr int64_t kProbeRows = 64;
 
   auto fail = [&](const Status& st) {
     if (part) part->Abandon();
@@ -52,19 +58,31 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
     int64_t offset = 0;
     while (offset < batch.num_rows()) {
       if (!part) {
-        auto opened = NumpyPartWriter::Open(&storage, PartDir(task, record.parts.size()),
-                                            schema, task.partition);
+        auto opened = OpenPartWriter(&storage, PartDir(task, record.parts.size()), schema,
+                                     task.partition);
         if (!opened.ok()) return fail(opened.status());
         part = std::move(*opened);
+      }
+      int64_t row_bytes = fixed_row_bytes;
+      if (!fixed_size_rows && part->rows() > 0) {
+        row_bytes = std::max<int64_t>(
+            row_bytes, static_cast<int64_t>(part->bytes()) / part->rows() + 1);
       }
       // As many rows as fit under the part size, at least one.
       int64_t room = static_cast<int64_t>((part_bytes - std::min(part_bytes, part->bytes())) /
                                           row_bytes);
+      if (!fixed_size_rows) {
+        // Rows differ in size: close in on the limit by halves, re-measuring each time, so
+        // a part overshoots by about one row.
+        room = part->rows() < kProbeRows ? std::min(room, kProbeRows) : room / 2;
+      }
       int64_t n = std::min(batch.num_rows() - offset, std::max<int64_t>(room, 1));
+      const uint64_t bytes_before = part->bytes();
       Status st = part->Add(batch, offset, n);
       if (!st.ok()) return fail(st);
       offset += n;
-      progress.Add(n, n * row_bytes);
+      progress.Add(n, fixed_size_rows ? n * fixed_row_bytes
+                                      : static_cast<int64_t>(part->bytes() - bytes_before));
       if (part->bytes() >= part_bytes) {
         auto info = part->Finish();
         part.reset();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/cancellation.h"
 #include "pipeline/testing_source.h"
 #include "storage/memory_storage.h"
@@ -80,6 +82,46 @@ TEST(DumpJobTest, RefusesOutputOfAnotherSource) {
   ASSERT_TRUE(RunDump(source, storage, store, {.source_kind = "test", .source_id = "a"}).ok());
   auto again = RunDump(source, storage, store, {.source_kind = "test", .source_id = "b"});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+
+TEST(DumpJobTest, VarCharSchemasGetJsonRowsPartsCutBySize) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  TextSource source(3000);
+  const uint64_t part_bytes = 20000;
+  auto summary = RunDump(source, storage, store, {.workers = 1, .part_bytes = part_bytes,
+                                                  .source_kind = "test", .source_id = "s"});
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rows, 3000);
+  Manifest m = store.Snapshot();
+  const auto& parts = m.collections[0].tasks.at("t0").parts;
+  ASSERT_GT(parts.size(), 5u);
+  int64_t next_id = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PartInfo& p = parts[i];
+    ASSERT_EQ(p.files, std::vector<std::string>{p.dir + "/rows.json"});
+    const std::string text = storage.Content(p.files[0]);
+    EXPECT_EQ(p.bytes, text.size());
+    // Cut at the size, overshooting by about a row (rows are ~80 bytes).
+    EXPECT_LT(p.bytes, part_bytes + 200) << p.dir;
+    if (i + 1 < parts.size()) {
+      EXPECT_GE(p.bytes, part_bytes) << p.dir;
+    }
+    auto rows = nlohmann::json::parse(text).at("rows");
+    ASSERT_EQ(static_cast<int64_t>(rows.size()), p.rows);
+    for (const auto& row : rows) {
+      ASSERT_EQ(row.at("id").get<int64_t>(), next_id);
+      EXPECT_EQ(row.at("title").get<std::string>(), TextSource::Title(next_id));
+      ++next_id;
+    }
+  }
+  EXPECT_EQ(next_id, 3000);
+  // The manifest on storage round-trips with the single-file parts.
+  auto parsed = ManifestFromJson(storage.Content("manifest.json"), "manifest.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->collections[0].tasks.at("t0").parts[0].files,
+            std::vector<std::string>{"docs/t0/part-00000/rows.json"});
 }
 
 }  // namespace

@@ -124,5 +124,45 @@ TEST_F(LoadJobTest, FailedImportDropsTheCollectionItCreated) {
   EXPECT_FALSE(store_->Snapshot().collections[0].load.prepared);
 }
 
+
+// A schema with a VarChar field is dumped as JSON-rows parts (one rows.json each); the
+// load imports each with exactly that one file.
+TEST(LoadJobJsonRowsTest, ImportsJsonRowsParts) {
+  const char* endpoint = std::getenv("MM_TEST_MILVUS_ENDPOINT");
+  if (endpoint == nullptr || *endpoint == '\0') {
+    GTEST_SKIP() << "MM_TEST_MILVUS_ENDPOINT is not set (scripts/test.sh sets it)";
+  }
+  auto client = MilvusClient::Connect({.endpoint = endpoint});
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::mt19937_64 rng(std::random_device{}());
+  const std::string collection = StrCat("mmloadjson_", rng() % 1000000000);
+  const auto dir = std::filesystem::temp_directory_path() / collection;
+  auto storage = LocalStorage::Open(dir.string());
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  ManifestStore store(storage->get());
+  TextSource source(1000, collection);
+  auto dumped = RunDump(source, **storage, store,
+                        {.workers = 1, .part_bytes = 40000, .source_kind = "test",
+                         .source_id = "s"});
+  ASSERT_TRUE(dumped.ok()) << dumped.status();
+  ASSERT_GE(dumped->parts, 2);
+  const Manifest dumped_manifest = store.Snapshot();
+  for (const auto& part : dumped_manifest.collections[0].tasks.at("t0").parts) {
+    ASSERT_EQ(part.files, std::vector<std::string>{part.dir + "/rows.json"});
+  }
+  auto loaded = RunLoad(**client, **storage, store,
+                        {.target = "test", .workers = 2, .import_timeout_s = 120,
+                         .poll_interval_ms = 200});
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  if (loaded.ok()) {
+    EXPECT_EQ(loaded->rows, 1000);
+    EXPECT_EQ(loaded->parts, dumped->parts);
+  }
+  EXPECT_EQ((*client)->CountRows(collection).value_or(-1), 1000);
+  (*client)->DropCollection(collection).IgnoreError();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
 }  // namespace
 }  // namespace mm

@@ -72,4 +72,57 @@ class CountingSource : public Source {
   std::atomic<int> opened_{0};
 };
 
+// One task "t0" of `rows` rows, ids 0.., with a VarChar field (so the schema has no NumPy
+// form) and 2-dim vectors, in batches of 500.
+class TextSource : public Source {
+ public:
+  explicit TextSource(int64_t rows, std::string collection = "docs") : rows_(rows) {
+    auto s = std::make_shared<Schema>();
+    s->collection = std::move(collection);
+    s->fields.push_back({.name = "id", .type = DataType::kInt64, .primary_key = true});
+    s->fields.push_back({.name = "title", .type = DataType::kVarChar, .max_length = 256});
+    s->fields.push_back({.name = "vec", .type = DataType::kFloatVector, .dim = 2});
+    schema_ = s;
+  }
+  Result<std::vector<CollectionPlan>> Plan() override {
+    CollectionPlan p;
+    p.schema = schema_;
+    p.metric_type = "L2";
+    p.tasks.push_back({.id = "t0", .collection = schema_->collection, .rows = rows_});
+    return std::vector<CollectionPlan>{p};
+  }
+  static std::string Title(int64_t id) {
+    return StrCat("title \"", id, "\" ", std::string(static_cast<size_t>(id % 50), 'x'));
+  }
+  Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask&) override {
+    return std::unique_ptr<BatchReader>(new Reader(schema_, rows_));
+  }
+
+ private:
+  class Reader : public BatchReader {
+   public:
+    Reader(SchemaPtr s, int64_t rows) : schema_(std::move(s)), rows_(rows) {}
+    const SchemaPtr& schema() const override { return schema_; }
+    Result<std::optional<Batch>> Next() override {
+      if (done_ >= rows_) return std::optional<Batch>();
+      Batch b(schema_);
+      int64_t n = std::min<int64_t>(500, rows_ - done_);
+      for (int64_t id = done_; id < done_ + n; ++id) {
+        float v[2] = {static_cast<float>(id), 0.5f};
+        b.column(0).AppendFixed(&id, 1);
+        b.column(1).AppendValue(Title(id));
+        b.column(2).AppendFixed(v, 1);
+      }
+      done_ += n;
+      return std::optional<Batch>(std::move(b));
+    }
+
+   private:
+    SchemaPtr schema_;
+    int64_t rows_, done_ = 0;
+  };
+  int64_t rows_;
+  SchemaPtr schema_;
+};
+
 }  // namespace mm
