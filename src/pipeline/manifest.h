@@ -14,7 +14,7 @@
 
 #include "core/schema.h"
 #include "core/status.h"
-#include "formats/numpy_part_writer.h"
+#include "formats/part_writer.h"
 #include "storage/storage.h"
 
 namespace mm {
