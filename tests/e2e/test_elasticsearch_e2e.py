@@ -180,3 +180,159 @@ def test_wrong_password_is_refused_without_printing_it(es8_secure, secure_index,
     assert done.returncode != 0, done.describe()
     assert "401" in done.output and "credentials" in done.output, done.describe()
     assert secret not in done.output
+
+
+# ---------------------------------------------------------------- every mapped type
+
+ALL_TYPES_MAPPING = {
+    "title": {"type": "keyword"}, "body": {"type": "text"}, "seq": {"type": "long"},
+    "i": {"type": "integer"}, "s": {"type": "short"}, "b": {"type": "byte"},
+    "d": {"type": "double"}, "f": {"type": "float"}, "h": {"type": "half_float"},
+    "ok": {"type": "boolean"}, "at": {"type": "date"},
+    "emb": {"type": "dense_vector", "dims": DIM, "index": False},
+    "meta": {"type": "object"}, "labels": {"type": "flattened"},
+    "tags": {"type": "keyword"}, "nums": {"type": "long"},
+}
+ALL_TYPES_FIELDS = [
+    {"name": "title", "type": "keyword", "maxLen": 100}, {"name": "body", "type": "text"},
+    {"name": "seq", "type": "long"}, {"name": "i", "type": "integer"},
+    {"name": "s", "type": "short"}, {"name": "b", "type": "byte"},
+    {"name": "d", "type": "double"}, {"name": "f", "type": "float"},
+    {"name": "h", "type": "half_float"}, {"name": "ok", "type": "boolean"},
+    {"name": "at", "type": "date"}, {"name": "emb", "type": "dense_vector", "dims": DIM},
+    {"name": "meta", "type": "object"}, {"name": "labels", "type": "flattened"},
+    {"name": "tags", "type": "keyword", "isArray": True, "maxCapacity": 8},
+    {"name": "nums", "type": "long", "isArray": True, "maxCapacity": 8},
+]
+
+
+def all_types_docs(n: int, seed: int):
+    import datetime
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n, DIM)).astype(np.float32)
+    docs, expected, missing = [], {}, []
+    base = datetime.datetime(2023, 1, 1, tzinfo=datetime.timezone.utc)
+    base_ms = 1672531200000  # base in epoch milliseconds, exactly
+    for k in range(n):
+        at = base + datetime.timedelta(milliseconds=int(k) * 86_399_937)
+        doc = {"title": f"title {k} \u00e9\u4e2d \"q\"", "body": f"body of {k}\nline two",
+               "seq": k, "i": int(k * 1000 - 10**7), "s": int(k % 60000 - 30000),
+               "b": int(k % 256 - 128), "d": float(k) / 3.0, "f": float(np.float32(k / 7)),
+               "h": (k % 64) * 0.25, "ok": k % 2 == 1,
+               "at": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+               "emb": [float(x) for x in vectors[k]],
+               "meta": {"k": k, "name": f"n{k}", "inner": {"even": k % 2 == 0}},
+               "labels": {"color": ["red", "blue"][k % 2], "size": str(k % 5)},
+               "tags": [f"t{k % 3}", f"u{k % 7}"][: 1 + k % 2],
+               "nums": [k, -k, 2**53 + k]}
+        if k % 97 == 5:  # a document without its optional text
+            del doc["body"]
+            missing.append(f"d{k}")
+        else:
+            expected[f"d{k}"] = (doc, base_ms + k * 86_399_937, vectors[k])
+        docs.append((f"d{k}", doc))
+    return docs, expected, missing
+
+
+@pytest.fixture(scope="module")
+def all_types_index(es8):
+    http = EsHttp(es8)
+    index = "all-types"
+    http.create_index(index, ALL_TYPES_MAPPING, shards=2)
+    docs, expected, missing = all_types_docs(20500, seed=21)
+    http.bulk(index, docs)
+    return index, expected, missing
+
+
+def test_every_mapped_type(es8, all_types_index, testbed_s3, mm_binary, tmp_path):
+    index, expected, missing = all_types_index
+    name = f"es_all_{uuid.uuid4().hex[:8]}"
+    config = es_config(es8, testbed_s3, index, ALL_TYPES_FIELDS, f"e2e-es/{name}",
+                       collection=name, extra_meta={"invalidDocs": "skip"})
+    try:
+        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        assert done.returncode == 0, done.describe()
+        assert f"document _id '{missing[0]}'" in done.output, "skipped documents are reported"
+        alias = testbed_s3.milvus_alias()
+        coll = Collection(name, using=alias)
+        coll.create_index("emb", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
+        coll.load()
+        assert coll.num_entities == len(expected)
+        names = ["_id"] + [f["name"] for f in ALL_TYPES_FIELDS]
+        seen = 0
+        for lo in range(0, 20500, 5000):
+            rows = coll.query(f"seq >= {lo} and seq < {lo + 5000}", output_fields=names,
+                              consistency_level="Strong", limit=QUERY_WINDOW)
+            for r in rows:
+                doc, at_ms, vec = expected[r["_id"]]
+                seen += 1
+                for key in ("title", "body", "seq", "i", "s", "b", "d", "ok", "h"):
+                    assert r[key] == doc[key], (r["_id"], key, r[key], doc[key])
+                assert struct.pack("f", r["f"]) == struct.pack("f", doc["f"]), r["_id"]
+                assert r["at"] == at_ms, (r["_id"], r["at"], at_ms)
+                assert np.asarray(r["emb"], np.float32).tobytes() == vec.tobytes(), r["_id"]
+                assert r["meta"] == doc["meta"] and r["labels"] == doc["labels"], r["_id"]
+                assert list(r["tags"]) == doc["tags"] and list(r["nums"]) == doc["nums"]
+        assert seen == len(expected)
+    finally:
+        drop(testbed_s3, name)
+
+
+def test_768_dims_with_id_as_long_pk(es8, testbed_s3, mm_binary, tmp_path):
+    http = EsHttp(es8)
+    index = "wide-768"
+    http.create_index(index, {"data": {"type": "dense_vector", "dims": 768, "index": False}})
+    rng = np.random.default_rng(768)
+    vectors = rng.standard_normal((3000, 768)).astype(np.float32)
+    ids = np.arange(3000, dtype=np.int64) * 1_000_000_007
+    http.bulk(index, ((str(int(i)), {"data": [float(x) for x in v]})
+                      for i, v in zip(ids, vectors)))
+    name = f"es_wide_{uuid.uuid4().hex[:8]}"
+    fields = [{"name": "_id", "type": "long", "pk": True},
+              {"name": "data", "type": "dense_vector", "dims": 768}]
+    config = es_config(es8, testbed_s3, index, fields, f"e2e-es/{name}", collection=name)
+    try:
+        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        assert done.returncode == 0, done.describe()
+        # assert_collection_holds reads `id`: check the `_id` pk directly.
+        alias = testbed_s3.milvus_alias()
+        coll = Collection(name, using=alias)
+        coll.create_index("data", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
+        coll.load()
+        rows = coll.query("_id >= 0", output_fields=["_id", "data"], limit=QUERY_WINDOW,
+                          consistency_level="Strong")
+        got = {r["_id"]: np.asarray(r["data"], np.float32).tobytes() for r in rows}
+        assert got == {int(i): v.tobytes() for i, v in zip(ids, vectors)}
+    finally:
+        drop(testbed_s3, name)
+
+
+def test_go_tool_sample(es8, testbed_s3, mm_binary, tmp_path):
+    """The Go tool's sample: 10,000 docs with an int64 id, a keyword string and a 128-dim
+    vector, with the config of its README_ES (index and collection renamed)."""
+    http = EsHttp(es8)
+    index = "test_es_index"
+    http.create_index(index, {"id": {"type": "long"},
+                              "data": {"type": "dense_vector", "dims": 128},
+                              "other_field": {"type": "keyword"}})
+    rng = np.random.default_rng(10000)
+    vectors = rng.random((10000, 128), dtype=np.float32)
+    http.bulk(index, ((str(k), {"id": k, "data": [float(x) for x in vectors[k]],
+                                "other_field": f"str_{k}"}) for k in range(10000)))
+    name = f"rename_test_name_{uuid.uuid4().hex[:6]}"
+    fields = [{"name": "id", "type": "long", "pk": True},
+              {"name": "data", "type": "dense_vector", "dims": 128},
+              {"name": "other_field", "type": "keyword", "maxLen": 60}]
+    config = es_config(es8, testbed_s3, index, fields, f"e2e-es/{name}", collection=name)
+    try:
+        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        assert done.returncode == 0, done.describe()
+        alias = testbed_s3.milvus_alias()
+        assert_collection_holds(alias, name, np.arange(10000, dtype=np.int64), vectors,
+                                binary=False, metric="L2")
+        rows = Collection(name, using=alias).query(
+            "id >= 0", output_fields=["id", "other_field"], limit=QUERY_WINDOW,
+            consistency_level="Strong")
+        assert all(r["other_field"] == f"str_{r['id']}" for r in rows) and len(rows) == 10000
+    finally:
+        drop(testbed_s3, name)
