@@ -336,3 +336,49 @@ def test_go_tool_sample(es8, testbed_s3, mm_binary, tmp_path):
         assert all(r["other_field"] == f"str_{r['id']}" for r in rows) and len(rows) == 10000
     finally:
         drop(testbed_s3, name)
+
+
+def test_node_down_mid_read_then_rerun(testbed_s3, mm_binary, tmp_path_factory, tmp_path):
+    """The node stops while the dump reads and comes back: the run retries through it or fails
+    naming the node; a rerun of `start` then migrates every document exactly once."""
+    import os
+    import subprocess
+    import time
+
+    from conftest import PORT_BASE, REPO, read_env_file
+
+    script = REPO / "scripts" / "elasticsearch.sh"
+    d = tmp_path_factory.mktemp("es8flaky")
+    port = str(PORT_BASE + 260)
+    name = f"es_flaky_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port", port], check=True,
+                   capture_output=True, timeout=600)
+    try:
+        env = read_env_file(d / "elasticsearch.env")
+        http = EsHttp(env)
+        index = "flaky"
+        http.create_index(index, NUMERIC_MAPPING, shards=2)
+        docs, expected = numeric_docs(12000, DIM, seed=77)
+        http.bulk(index, docs)
+        config = es_config(env, testbed_s3, index, NUMERIC_FIELDS, f"e2e-es/{name}",
+                           collection=name, reader_buffer=200, limit=2)
+        path = write_yaml(tmp_path / "m.yaml", config)
+        first = subprocess.Popen([str(mm_binary), "start", "-c", str(path)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(2.5)  # mid-read: 60 pages of 200 documents
+        subprocess.run(["bash", str(script), "stop", "--dir", str(d)], check=True,
+                       capture_output=True, timeout=120)
+        time.sleep(3)
+        subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port", port],
+                       check=True, capture_output=True, timeout=600)
+        out, _ = first.communicate(timeout=900)
+        if first.returncode != 0:
+            assert "elasticsearch" in out and ("127.0.0.1:" + port) in out, out[-3000:]
+        rerun = run(mm_binary, "start", path)
+        assert rerun.returncode == 0, rerun.describe()
+        assert_collection_holds(testbed_s3.milvus_alias(), name, expected["ids"],
+                                expected["vectors"], binary=False, metric="L2")
+    finally:
+        subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
+                       timeout=120)
+        drop(testbed_s3, name)
