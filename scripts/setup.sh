@@ -41,6 +41,6 @@ fi
 
 # Elasticsearch test nodes (scripts/elasticsearch.sh): server and module jars from Maven Central
 # and a compiled launcher, cached once per version; a no-op when the cache is current.
-for v in ${MM_ES_VERSIONS:-8 7 7.10}; do
+for v in ${MM_ES_VERSIONS:-8}; do  # 7 and 7.10 are fetched by their first start
   "$(dirname "$0")/elasticsearch.sh" fetch --version "$v"
 done
