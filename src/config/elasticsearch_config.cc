@@ -111,6 +111,11 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
   RETURN_IF_ERROR(r.Get("source.es.cloudId", &c.cloud_id));
   RETURN_IF_ERROR(r.Get("source.es.apiKey", &c.api_key));
   RETURN_IF_ERROR(r.GetInt("source.es.slices", &out->slices));
+  RETURN_IF_ERROR(r.Get("source.es.readMode", &out->read_mode));
+  if (out->read_mode != "auto" && out->read_mode != "pit" && out->read_mode != "scroll") {
+    return r.Invalid("source.es.readMode",
+                     StrCat("expected auto, pit or scroll, got '", out->read_mode, "'"));
+  }
   if (c.urls.empty() && c.cloud_id.empty()) {
     return r.Invalid("source.es.urls", "must list the cluster's URLs (or set source.es.cloudId)");
   }

@@ -46,6 +46,8 @@ struct ElasticsearchConfig {
   int64_t batch_docs = 2500;         // dumper.worker.reader.bufferSize: documents a page
   int slices = 0;                    // source.es.slices; 0 = dumper.worker.limit
   bool skip_invalid_docs = false;    // meta.invalidDocs: fail (default) | skip
+  // source.es.readMode: auto (a point in time on 7.12+, else scrolls) | pit | scroll.
+  std::string read_mode = "auto";
 };
 
 // Reads and checks the ES sections; errors name the key ("meta.fields[1].dims").

@@ -117,13 +117,16 @@ TEST(ElasticsearchConfigTest, ErrorsNameTheKey) {
 TEST(ElasticsearchConfigTest, OurKeys) {
   std::string yaml = Replace(kGoEsExample, "  milvus:\n",
                              "  invalidDocs: skip\n  milvus:\n");
-  yaml = Replace(yaml, "    username: xxx\n", "    slices: 4\n    username: xxx\n");
+  yaml = Replace(yaml, "    username: xxx\n", "    slices: 4\n    readMode: scroll\n    username: xxx\n");
   yaml = Replace(yaml, "      maxLen: 60\n", "      maxLen: 60\n    - name: tags\n      type: keyword\n"
                                            "      isArray: true\n      maxCapacity: 16\n");
   auto c = ParseMigrationConfig(yaml, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(c->es.skip_invalid_docs);
   EXPECT_EQ(c->es.slices, 4);
+  EXPECT_EQ(c->es.read_mode, "scroll");
+  EXPECT_NE(ErrorOf(Replace(yaml, "readMode: scroll", "readMode: fast")).find("[source.es.readMode]"),
+            std::string::npos);
   ASSERT_EQ(c->es.fields.size(), 4u);
   EXPECT_TRUE(c->es.fields[3].is_array);
   EXPECT_EQ(c->es.fields[3].max_capacity, 16);

@@ -99,15 +99,20 @@ def test_sliced_and_unsliced_reads_give_the_same_rows(es8, numeric_index, testbe
                                                       tmp_path):
     index, expected = numeric_index
     got = {}
-    for slices in (1, 4):
-        out = tmp_path / f"out{slices}"
+    for mode, slices in (("pit", 1), ("pit", 4), ("scroll", 1), ("scroll", 3)):
+        out = tmp_path / f"out-{mode}-{slices}"
         config = es_config(es8, testbed_s3, index, NUMERIC_FIELDS, str(out), target_mode="local",
                            collection="unused_name", limit=2, reader_buffer=700)
-        config["source"]["es"]["slices"] = slices
-        done = run(mm_binary, "dump", write_yaml(tmp_path / f"m{slices}.yaml", config))
+        config["source"]["es"].update(slices=slices, readMode=mode)
+        done = run(mm_binary, "dump", write_yaml(tmp_path / f"m-{mode}-{slices}.yaml", config))
         assert done.returncode == 0, done.describe()
-        got[slices] = dumped_ids(out)
-    assert got[1] == got[4] == sorted(expected["ids"].tolist())
+        got[(mode, slices)] = dumped_ids(out)
+    want = sorted(expected["ids"].tolist())
+    assert all(ids == want for ids in got.values()), {k: len(v) for k, v in got.items()}
+    # Scrolls are cleared at the end: none is left open on the node.
+    stats = EsHttp(es8).request("GET", "/_nodes/stats/indices/search")
+    open_contexts = sum(n["indices"]["search"]["open_contexts"] for n in stats["nodes"].values())
+    assert open_contexts == 0, stats
 
 
 @pytest.mark.parametrize("damage,fragments", [

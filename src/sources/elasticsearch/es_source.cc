@@ -145,6 +145,7 @@ class EsSliceReader : public BatchReader {
     }
     if (scroll_id_.empty()) {
       json q = state_->Query(slice_, slices_);
+      q.erase("track_total_hits");  // a scroll refuses it
       q["sort"] = json::array({"_doc"});
       return Annotate(client.Call(
           "POST", StrCat("/", state_->config.index, "/_search?scroll=", kKeepAlive), q.dump()));
@@ -223,7 +224,13 @@ Result<std::unique_ptr<EsSource>> EsSource::Open(std::shared_ptr<EsClient> clien
   }
   // _shard_doc, the tiebreaker search_after needs over a point in time, came in 7.12.
   const EsVersion& v = client->version();
-  state->use_pit = v.major > 7 || (v.major == 7 && v.minor >= 12);
+  const bool has_pit = v.major > 7 || (v.major == 7 && v.minor >= 12);
+  if (config.read_mode == "pit" && !has_pit) {
+    return absl::InvalidArgumentError(StrCat(
+        "[source.es.readMode] pit needs Elasticsearch 7.12 or later (_shard_doc); ",
+        client->base_url(), " runs ", v.number));
+  }
+  state->use_pit = config.read_mode == "pit" || (config.read_mode == "auto" && has_pit);
   state->config = std::move(config);
   spdlog::info("elasticsearch: index '{}': {} documents, read with {} in {} slice(s)", index,
                state->count, state->use_pit ? "a point in time" : "scrolls",
