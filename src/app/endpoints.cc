@@ -56,13 +56,6 @@ Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& 
 }
 
 
-Result<std::string> ReadWholeFile(RandomAccessFile& file) {
-  std::string text(file.Size(), '\0');
-  ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, text.size(), text.data()));
-  text.resize(n);
-  return text;
-}
-
 Result<std::shared_ptr<Storage>> OpenTablesDir(const MigrationConfig& config) {
   if (config.source_mode == "remote") {
     ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(config, config.tables_dir));
@@ -102,8 +95,7 @@ Result<OpenedSource> OpenMilvus1xSource(const MigrationConfig& config) {
   options.shards_num = config.shards_num;
   options.read_buffer_bytes = std::max<int64_t>(config.reader_buffer_kb, 4) << 10;
   options.batch_bytes = std::max<int64_t>(options.read_buffer_bytes, 4 << 20);
-  int64_t segments = 0;
-  for (const auto& t : read.meta.tables) segments += static_cast<int64_t>(t.segments.size());
+  const int64_t segments = read.meta.segment_count();
   spdlog::info("milvus1x: {}: {} table(s), {} live segment(s), {} live rows", read.origin,
                read.meta.tables.size(), segments, read.meta.rows);
   OpenedSource opened;
@@ -138,16 +130,17 @@ Result<Milvus1xMetaRead> ReadMilvus1xMeta(const MigrationConfig& config) {
     ASSIGN_OR_RETURN(MysqlDsn dsn, ParseMysqlDsn(config.meta_mysql_url));
     read.origin = StrCat("mysql ", dsn.Redacted());
     ASSIGN_OR_RETURN(read.meta, ReadMysqlMeta(dsn));
-  } else if (config.meta_mode == "local") {
-    ASSIGN_OR_RETURN(auto file, OpenLocalFile(config.meta_local_file));
-    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(*file));
-    read.origin = StrCat("meta.json ", file->name());
-    ASSIGN_OR_RETURN(read.meta, ParseMetaJson(text, file->name()));
-  } else if (config.meta_mode == "remote") {
-    ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(config, ""));
-    std::string key = config.meta_remote_file;
-    while (!key.empty() && key.front() == '/') key.erase(key.begin());
-    ASSIGN_OR_RETURN(auto file, bucket->OpenRead(key));
+  } else if (config.meta_mode == "local" || config.meta_mode == "remote") {
+    std::unique_ptr<S3Storage> bucket;  // the remote file reads through it
+    std::unique_ptr<RandomAccessFile> file;
+    if (config.meta_mode == "local") {
+      ASSIGN_OR_RETURN(file, OpenLocalFile(config.meta_local_file));
+    } else {
+      ASSIGN_OR_RETURN(bucket, OpenSourceBucket(config, ""));
+      std::string key = config.meta_remote_file;
+      while (!key.empty() && key.front() == '/') key.erase(key.begin());
+      ASSIGN_OR_RETURN(file, bucket->OpenRead(key));
+    }
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(*file));
     read.origin = StrCat("meta.json ", file->name());
     ASSIGN_OR_RETURN(read.meta, ParseMetaJson(text, file->name()));

@@ -29,8 +29,7 @@ Result<std::string> ExportMilvus1xMeta(const ExportMetaRequest& request) {
   ASSIGN_OR_RETURN(auto file, dir->OpenWrite("meta.json"));
   RETURN_IF_ERROR(file->Append(FormatMetaJson(read.meta)));
   RETURN_IF_ERROR(file->Close());
-  int64_t segments = 0;
-  for (const auto& t : read.meta.tables) segments += static_cast<int64_t>(t.segments.size());
+  const int64_t segments = read.meta.segment_count();
   spdlog::info("export: {} table(s), {} segment(s), {} rows from {}", read.meta.tables.size(),
                segments, read.meta.rows, read.origin);
   return dir->ImportPath("meta.json");  // the absolute path

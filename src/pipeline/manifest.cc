@@ -152,9 +152,7 @@ Result<std::optional<Manifest>> ManifestStore::Load() {
   ASSIGN_OR_RETURN(bool exists, storage_->Exists(kFileName));
   if (!exists) return std::optional<Manifest>();
   ASSIGN_OR_RETURN(auto file, storage_->OpenRead(kFileName));
-  std::string text(file->Size(), '\0');
-  ASSIGN_OR_RETURN(size_t n, file->ReadAt(0, text.size(), text.data()));
-  text.resize(n);
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(*file));
   ASSIGN_OR_RETURN(Manifest m, ManifestFromJson(text, file->name()));
   std::lock_guard lock(mu_);
   manifest_ = m;

@@ -44,6 +44,14 @@ class WritableFile {
   static constexpr size_t kMaxPrefixRewrite = 4096;
 };
 
+// The whole of a small file (a manifest, a meta.json) in memory.
+inline Result<std::string> ReadWholeFile(const RandomAccessFile& file) {
+  std::string text(file.Size(), '\0');
+  ASSIGN_OR_RETURN(size_t n, file.ReadAt(0, text.size(), text.data()));
+  text.resize(n);
+  return text;
+}
+
 struct FileInfo {
   std::string path;  // relative to the storage root
   uint64_t size = 0;

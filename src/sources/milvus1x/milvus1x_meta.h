@@ -52,6 +52,12 @@ struct Milvus1xTable {
 struct Milvus1xMeta {
   std::vector<Milvus1xTable> tables;  // collections first-seen order; partitions after their owner
   int64_t rows = 0;                   // sum of tables[].rows
+
+  int64_t segment_count() const {
+    int64_t n = 0;
+    for (const auto& t : tables) n += static_cast<int64_t>(t.segments.size());
+    return n;
+  }
 };
 
 // The raw rows of the two meta tables, as the SQL readers fetch them.
