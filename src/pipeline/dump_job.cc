@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <functional>
+#include <set>
 
 #include "core/cancellation.h"
 #include "formats/part_writer.h"
@@ -23,15 +25,50 @@ std::string PartDir(const SourceTask& task, int index) {
   return StrCat(task.collection, "/", task.id, "/", name);
 }
 
-// Streams one task into parts. On error nothing of the task stays in storage.
-Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& task,
-                            const SchemaPtr& schema, uint64_t part_bytes, Progress& progress) {
-  // Leftovers of an interrupted earlier attempt at this task.
-  const std::string task_prefix = StrCat(task.collection, "/", task.id, "/");
-  RETURN_IF_ERROR(storage.DeletePrefix(task_prefix));
+// Deletes what lies under `task_prefix` outside the parts `kept`: leftovers of an attempt
+// that stopped after its last checkpoint.
+Status DeleteUncheckpointedParts(Storage& storage, const std::string& task_prefix,
+                                 const std::vector<PartInfo>& kept) {
+  std::set<std::string> keep;
+  for (const auto& p : kept) keep.insert(p.dir + "/");
+  ASSIGN_OR_RETURN(std::vector<FileInfo> files, storage.List(task_prefix));
+  std::set<std::string> stale;
+  for (const auto& f : files) {
+    const size_t slash = f.path.find('/', task_prefix.size());
+    const std::string dir = slash == std::string::npos ? f.path : f.path.substr(0, slash + 1);
+    if (!keep.count(dir)) stale.insert(dir);
+  }
+  for (const auto& dir : stale) {
+    RETURN_IF_ERROR(dir.back() == '/' ? storage.DeletePrefix(dir.substr(0, dir.size() - 1))
+                                      : storage.Delete(dir));
+  }
+  return absl::OkStatus();
+}
 
-  ASSIGN_OR_RETURN(auto reader, source.OpenTask(task));
+// Streams one task into parts. When the source gives positions, every finished part is
+// checkpointed through `checkpoint` and a task that fails keeps those parts for a rerun,
+// which continues from `previous`; otherwise a failed task leaves nothing in storage.
+Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& task,
+                            const SchemaPtr& schema, uint64_t part_bytes, Progress& progress,
+                            const TaskRecord* previous,
+                            const std::function<Status(const TaskRecord&)>& checkpoint) {
+  const std::string task_prefix = StrCat(task.collection, "/", task.id, "/");
   TaskRecord record;
+  std::unique_ptr<BatchReader> reader;
+  if (previous && !previous->done && !previous->position.empty() && !previous->parts.empty()) {
+    record = *previous;
+    RETURN_IF_ERROR(DeleteUncheckpointedParts(storage, task_prefix, record.parts));
+    ASSIGN_OR_RETURN(reader, source.OpenTaskAt(task, record.position));
+    uint64_t kept_bytes = 0;
+    for (const auto& p : record.parts) kept_bytes += p.bytes;
+    progress.Add(record.rows, static_cast<int64_t>(kept_bytes));
+    spdlog::info("dump: task {} resumes after the {} rows of its {} part(s) dumped earlier",
+                 task.id, record.rows, record.parts.size());
+  } else {
+    // Leftovers of an interrupted earlier attempt at this task.
+    RETURN_IF_ERROR(storage.DeletePrefix(task_prefix));
+    ASSIGN_OR_RETURN(reader, source.OpenTask(task));
+  }
   std::unique_ptr<PartWriter> part;
   // Bytes a row is expected to take in a part, to decide how many rows still fit: the
   // fixed widths up front, then what the open part has measured (variable-width values and
@@ -45,7 +82,8 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
 
   auto fail = [&](const Status& st) {
     if (part) part->Abandon();
-    storage.DeletePrefix(task_prefix).IgnoreError();
+    // Checkpointed parts stay for a rerun to continue from; anything else goes.
+    if (record.position.empty()) storage.DeletePrefix(task_prefix).IgnoreError();
     return Annotate(st, StrCat("task ", task.id));
   };
 
@@ -89,6 +127,11 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
         if (!info.ok()) return fail(info.status());
         record.rows += info->rows;
         record.parts.push_back(std::move(*info));
+        // The part ends at row offset - 1 of this batch.
+        if (std::string position = reader->PositionAfter(offset - 1); !position.empty()) {
+          record.position = std::move(position);
+          if (Status st = checkpoint(record); !st.ok()) return fail(st);
+        }
       }
     }
   }
@@ -104,6 +147,7 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
                                            " rows, its metadata says ", task.rows)));
   }
   record.done = true;
+  record.position.clear();
   return record;
 }
 
@@ -176,12 +220,21 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     Progress progress("dump", total_rows);
     dumped = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
       const PlannedTask& pt = todo[i];
+      auto save = [&](const TaskRecord& record) {
+        return store.Update([&](Manifest& m) {
+          m.collections[pt.collection].tasks[pt.task->id] = record;
+        });
+      };
+      std::optional<TaskRecord> previous;
+      store.Read([&](const Manifest& m) {
+        const auto& tasks = m.collections[pt.collection].tasks;
+        if (auto it = tasks.find(pt.task->id); it != tasks.end()) previous = it->second;
+      });
       ASSIGN_OR_RETURN(TaskRecord record,
                        DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
-                                options.part_bytes, progress));
-      return store.Update([&](Manifest& m) {
-        m.collections[pt.collection].tasks[pt.task->id] = std::move(record);
-      });
+                                options.part_bytes, progress,
+                                previous ? &*previous : nullptr, save));
+      return save(record);
     });
     summary.seconds = progress.seconds();
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "core/cancellation.h"
@@ -56,6 +58,54 @@ TEST(DumpJobTest, FailedTaskLeavesNoPartsAndRerunResumes) {
   EXPECT_EQ(summary->tasks_skipped, 1);
   EXPECT_EQ(source.opened(), 2);
   EXPECT_EQ(summary->rows, 150);
+}
+
+// The int64 ids of a NumPy part's id.npy (after its 128-byte header).
+std::vector<int64_t> PartIds(MemoryStorage& storage, const PartInfo& part) {
+  const std::string text = storage.Content(part.dir + "/id.npy");
+  std::vector<int64_t> ids((text.size() - 128) / sizeof(int64_t));
+  std::memcpy(ids.data(), text.data() + 128, ids.size() * sizeof(int64_t));
+  return ids;
+}
+
+TEST(DumpJobTest, TaskWithPositionsKeepsCheckpointedPartsAndRerunContinuesThere) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  {
+    // Batches of 7, parts of 10 rows: three parts are finished when row 35 fails.
+    CountingSource failing(2, 50, /*fail_task=*/1);
+    failing.set_positions(true);
+    failing.set_fail_after(35);
+    auto summary = RunDump(failing, storage, store, {.workers = 1, .part_bytes = 160,
+                                                     .source_kind = "test", .source_id = "s"});
+    ASSERT_FALSE(summary.ok());
+    const TaskRecord t1 = store.Snapshot().collections[0].tasks.at("t1");
+    EXPECT_FALSE(t1.done);
+    EXPECT_EQ(t1.rows, 30);
+    ASSERT_EQ(t1.parts.size(), 3u);
+    EXPECT_EQ(t1.position, "29");
+    EXPECT_EQ(storage.List("c/t1/").value().size(), 6u);  // 3 parts x (id, data)
+  }
+  // What a killed run leaves: a part written after the last checkpoint.
+  storage.Put("c/t1/part-00003/id.npy", "stale");
+  CountingSource source(2, 50);
+  source.set_positions(true);
+  auto summary = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                  .source_kind = "test", .source_id = "s"});
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(source.resumed_at(), std::vector<std::string>{"t1@29"});
+  EXPECT_EQ(summary->rows, 100);
+  const TaskRecord t1 = store.Snapshot().collections[0].tasks.at("t1");
+  EXPECT_TRUE(t1.done);
+  EXPECT_EQ(t1.position, "");
+  std::vector<int64_t> ids;
+  for (const auto& p : t1.parts) {
+    for (int64_t id : PartIds(storage, p)) ids.push_back(id);
+  }
+  std::vector<int64_t> want(50);
+  for (int64_t i = 0; i < 50; ++i) want[i] = 1000 + i;
+  EXPECT_EQ(ids, want);  // every row once, in order
+  EXPECT_EQ(storage.List("c/t1/").value().size(), 2 * t1.parts.size());
 }
 
 TEST(DumpJobTest, StopRequestAbandonsTheTaskAndARerunResumes) {

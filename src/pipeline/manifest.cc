@@ -62,6 +62,7 @@ std::string ManifestToJson(const Manifest& m) {
       json parts = json::array();
       for (const auto& p : t.parts) parts.push_back(PartToJson(p));
       tasks[id] = json{{"done", t.done}, {"rows", t.rows}, {"parts", parts}};
+      if (!t.position.empty()) tasks[id]["position"] = t.position;
     }
     json imports = json::object();
     for (const auto& [dir, r] : c.load.imports) {
@@ -125,6 +126,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
         t.done = jt.at("done").get<bool>();
         t.rows = jt.value("rows", int64_t{0});
         for (const auto& jp : jt.at("parts")) t.parts.push_back(PartFromJson(jp));
+        t.position = jt.value("position", "");
         c.tasks[id] = std::move(t);
       }
       const json& jl = jc.at("load");

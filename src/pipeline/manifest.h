@@ -23,6 +23,10 @@ struct TaskRecord {
   bool done = false;
   int64_t rows = 0;
   std::vector<PartInfo> parts;
+  // For a task not done: where its source continues after the rows of `parts`
+  // (BatchReader::PositionAfter), so a rerun keeps those parts and reads on from there.
+  // "" when nothing of the task is kept.
+  std::string position;
 };
 
 struct ImportRecord {

@@ -5,13 +5,15 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sources/source.h"
 
 namespace mm {
 
-// A source of `tasks` tasks of `rows` rows each, ids task*1000 + row, 2-dim vectors;
-// task `fail_task` fails after its first batch.
+// A source of `tasks` tasks of `rows` rows each, ids task*1000 + row, 2-dim vectors, in
+// batches of 7; task `fail_task` fails once it has yielded `fail_after` rows (default: after
+// its first batch). With positions on, readers resume part-way (the position is the row).
 class CountingSource : public Source {
  public:
   CountingSource(int tasks, int64_t rows, int fail_task = -1, std::string collection = "c")
@@ -32,21 +34,39 @@ class CountingSource : public Source {
     return std::vector<CollectionPlan>{p};
   }
   Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask& task) override {
+    return OpenTaskAt(task, "-1");
+  }
+  Result<std::unique_ptr<BatchReader>> OpenTaskAt(const SourceTask& task,
+                                                  const std::string& position) override {
     opened_.fetch_add(1);
+    if (position != "-1") resumed_at_.push_back(StrCat(task.id, "@", position));
     int t = std::stoi(task.id.substr(1));
-    return std::unique_ptr<BatchReader>(new Reader(schema_, t, rows_, t == fail_task_));
+    auto r = new Reader(schema_, t, rows_, t == fail_task_ ? fail_after_ : -1, positions_);
+    r->done_ = std::stoll(position) + 1;
+    return std::unique_ptr<BatchReader>(r);
   }
   int opened() const { return opened_.load(); }
+  void set_positions(bool on) { positions_ = on; }
+  void set_fail_after(int64_t rows) { fail_after_ = rows; }
+  // "t1@41" for each task opened part-way at a position.
+  const std::vector<std::string>& resumed_at() const { return resumed_at_; }
 
  private:
   class Reader : public BatchReader {
    public:
-    Reader(SchemaPtr s, int task, int64_t rows, bool fail)
-        : schema_(std::move(s)), task_(task), rows_(rows), fail_(fail) {}
+    Reader(SchemaPtr s, int task, int64_t rows, int64_t fail_after, bool positions)
+        : schema_(std::move(s)), task_(task), rows_(rows), fail_after_(fail_after),
+          positions_(positions) {}
     const SchemaPtr& schema() const override { return schema_; }
+    std::string PositionAfter(int64_t row) const override {
+      return positions_ ? StrCat(batch_start_ + row) : "";
+    }
     Result<std::optional<Batch>> Next() override {
       if (done_ >= rows_) return std::optional<Batch>();
-      if (fail_ && done_ > 0) return absl::DataLossError("boom at row 7");
+      if (fail_after_ >= 0 && done_ >= fail_after_) {
+        return absl::DataLossError(StrCat("boom at row ", done_));
+      }
+      batch_start_ = done_;
       Batch b(schema_);
       int64_t n = std::min<int64_t>(7, rows_ - done_);
       for (int64_t i = 0; i < n; ++i) {
@@ -59,17 +79,23 @@ class CountingSource : public Source {
       return std::optional<Batch>(std::move(b));
     }
 
+    int64_t done_ = 0;
+
    private:
     SchemaPtr schema_;
     int task_;
-    int64_t rows_, done_ = 0;
-    bool fail_;
+    int64_t rows_, batch_start_ = 0;
+    int64_t fail_after_;
+    bool positions_;
   };
   int tasks_;
   int64_t rows_;
   int fail_task_;
+  int64_t fail_after_ = 1;
+  bool positions_ = false;
   SchemaPtr schema_;
   std::atomic<int> opened_{0};
+  std::vector<std::string> resumed_at_;
 };
 
 // One task "t0" of `rows` rows, ids 0.., with a VarChar field (so the schema has no NumPy

@@ -47,6 +47,10 @@ class BatchReader {
   virtual ~BatchReader() = default;
   virtual const SchemaPtr& schema() const = 0;
   virtual Result<std::optional<Batch>> Next() = 0;
+  // Where a reader of the same task, opened with Source::OpenTaskAt, would continue right
+  // after row `row` of the batch Next() returned last; "" (the default) when this reader
+  // cannot resume part-way. Lets a dump checkpoint a long task at every finished part.
+  virtual std::string PositionAfter(int64_t /*row*/) const { return ""; }
 };
 
 class Source {
@@ -57,6 +61,14 @@ class Source {
   virtual Result<std::vector<CollectionPlan>> Plan() = 0;
   // Opens a task from a plan returned by Plan(). Thread-safe: tasks open concurrently.
   virtual Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask& task) = 0;
+  // Opens `task` to continue after `position`, a PositionAfter of an earlier reader of the
+  // same task (perhaps in an earlier run). Only called for sources whose readers give
+  // positions.
+  virtual Result<std::unique_ptr<BatchReader>> OpenTaskAt(const SourceTask& task,
+                                                          const std::string& position) {
+    return absl::UnimplementedError(
+        StrCat("task ", task.id, " cannot resume at position ", position));
+  }
 };
 
 }  // namespace mm
