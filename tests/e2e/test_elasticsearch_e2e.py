@@ -91,22 +91,31 @@ def test_numeric_index_with_vectors_outside_source(es8, numeric_index, testbed_s
 
 
 def dumped_ids(out: Path) -> list[int]:
-    ids = [np.load(p) for p in sorted(out.rglob("id.npy"))]
-    return sorted(np.concatenate(ids).tolist()) if ids else []
+    """The `id` values of every dumped part, NumPy or JSON rows, sorted (duplicates kept)."""
+    import json
+    ids = [np.load(p).tolist() for p in sorted(out.rglob("id.npy"))]
+    ids += [[r["id"] for r in json.loads(p.read_text())["rows"]]
+            for p in sorted(out.rglob("rows.json"))]
+    return sorted(i for part in ids for i in part)
 
 
 def test_sliced_and_unsliced_reads_give_the_same_rows(es8, numeric_index, testbed_s3, mm_binary,
                                                       tmp_path):
     index, expected = numeric_index
     got = {}
-    for mode, slices in (("pit", 1), ("pit", 4), ("scroll", 1), ("scroll", 3)):
-        out = tmp_path / f"out-{mode}-{slices}"
-        config = es_config(es8, testbed_s3, index, NUMERIC_FIELDS, str(out), target_mode="local",
+    # With `_id` as the pk, slices hash _id (scrolls) or Lucene doc ids (a point in time).
+    id_pk_fields = [dict(f, pk=False) for f in NUMERIC_FIELDS]
+    for mode, slices, pk in (("pit", 1, "id"), ("pit", 4, "id"), ("scroll", 1, "id"),
+                             ("scroll", 3, "id"), ("pit", 4, "_id"), ("scroll", 4, "_id"),
+                             ("auto", 4, "_id")):
+        out = tmp_path / f"out-{mode}-{slices}-{pk}"
+        fields = NUMERIC_FIELDS if pk == "id" else id_pk_fields
+        config = es_config(es8, testbed_s3, index, fields, str(out), target_mode="local",
                            collection="unused_name", limit=2, reader_buffer=700)
         config["source"]["es"].update(slices=slices, readMode=mode)
-        done = run(mm_binary, "dump", write_yaml(tmp_path / f"m-{mode}-{slices}.yaml", config))
+        done = run(mm_binary, "dump", write_yaml(tmp_path / f"m-{mode}-{slices}-{pk}.yaml", config))
         assert done.returncode == 0, done.describe()
-        got[(mode, slices)] = dumped_ids(out)
+        got[(mode, slices, pk)] = dumped_ids(out)
     want = sorted(expected["ids"].tolist())
     assert all(ids == want for ids in got.values()), {k: len(v) for k, v in got.items()}
     # Scrolls are cleared at the end: none is left open on the node.
@@ -343,12 +352,27 @@ def test_go_tool_sample(es8, testbed_s3, mm_binary, tmp_path):
         drop(testbed_s3, name)
 
 
-def test_node_down_mid_read_then_rerun(testbed_s3, mm_binary, tmp_path_factory, tmp_path):
-    """The node stops while the dump reads and comes back: the run retries through it or fails
-    naming the node; a rerun of `start` then migrates every document exactly once."""
-    import os
-    import subprocess
+def search_queries(http: EsHttp) -> int:
+    """Shard-level queries the node has run: grows by a page's shards with every page read."""
+    stats = http.request("GET", "/_nodes/stats/indices/search")
+    return sum(n["indices"]["search"]["query_total"] for n in stats["nodes"].values())
+
+
+def wait_for_queries(http: EsHttp, baseline: int, pages: int, proc) -> None:
+    """Returns once `pages` more shard queries than `baseline` have run: the dump is mid-read."""
     import time
+    deadline = time.monotonic() + 120
+    while search_queries(http) < baseline + pages:
+        assert proc.poll() is None, "the tool ended before it was interrupted"
+        assert time.monotonic() < deadline, "the dump did not start reading"
+        time.sleep(0.01)
+
+
+def test_node_down_mid_read_then_rerun(testbed_s3, mm_binary, tmp_path_factory, tmp_path):
+    """The node stops while the dump reads and comes back: the slices, read in pk order, go on
+    in a new point in time after the last pk read; a rerun of `start` then finds nothing to
+    do, and Milvus holds every document exactly once."""
+    import subprocess
 
     from conftest import PORT_BASE, REPO, read_env_file
 
@@ -366,19 +390,19 @@ def test_node_down_mid_read_then_rerun(testbed_s3, mm_binary, tmp_path_factory, 
         docs, expected = numeric_docs(12000, DIM, seed=77)
         http.bulk(index, docs)
         config = es_config(env, testbed_s3, index, NUMERIC_FIELDS, f"e2e-es/{name}",
-                           collection=name, reader_buffer=200, limit=2)
+                           collection=name, reader_buffer=100, limit=2)
         path = write_yaml(tmp_path / "m.yaml", config)
+        baseline = search_queries(http)
         first = subprocess.Popen([str(mm_binary), "start", "-c", str(path)],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(2.5)  # mid-read: 60 pages of 200 documents
+        wait_for_queries(http, baseline, 30, first)  # of about 240: 120 pages on 2 shards
         subprocess.run(["bash", str(script), "stop", "--dir", str(d)], check=True,
                        capture_output=True, timeout=120)
-        time.sleep(3)
         subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port", port],
                        check=True, capture_output=True, timeout=600)
         out, _ = first.communicate(timeout=900)
-        if first.returncode != 0:
-            assert "elasticsearch" in out and ("127.0.0.1:" + port) in out, out[-3000:]
+        assert first.returncode == 0, out[-5000:]
+        assert "reading on in a new one after id" in out, out[-5000:]
         rerun = run(mm_binary, "start", path)
         assert rerun.returncode == 0, rerun.describe()
         assert_collection_holds(testbed_s3.milvus_alias(), name, expected["ids"],
@@ -387,3 +411,77 @@ def test_node_down_mid_read_then_rerun(testbed_s3, mm_binary, tmp_path_factory, 
         subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
                        timeout=120)
         drop(testbed_s3, name)
+
+
+def test_lost_scrolls_are_reopened_after_the_last_pk(es8, numeric_index, testbed_s3, mm_binary,
+                                                     tmp_path):
+    """Every open scroll is cleared again and again while the dump reads: each slice reopens
+    its scroll after the last pk it read, and the dump holds every document exactly once."""
+    import subprocess
+    import threading
+
+    index, expected = numeric_index
+    http = EsHttp(es8)
+    out = tmp_path / "out"
+    config = es_config(es8, testbed_s3, index, NUMERIC_FIELDS, str(out), target_mode="local",
+                       collection="unused_name", limit=2, reader_buffer=50)
+    config["source"]["es"].update(slices=2, readMode="scroll")
+    path = write_yaml(tmp_path / "m.yaml", config)
+    baseline = search_queries(http)
+    proc = subprocess.Popen([str(mm_binary), "dump", "-c", str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    stop = threading.Event()
+
+    def clear_scrolls() -> None:
+        while not stop.is_set() and proc.poll() is None:
+            http.request("DELETE", "/_search/scroll/_all")
+            stop.wait(0.05)
+
+    wait_for_queries(http, baseline, 6, proc)
+    clearer = threading.Thread(target=clear_scrolls)
+    clearer.start()
+    try:
+        log, _ = proc.communicate(timeout=600)
+    finally:
+        stop.set()
+        clearer.join()
+    assert proc.returncode == 0, log[-5000:]
+    assert "reading on in a new one after id" in log, log[-5000:]
+    assert dumped_ids(out) == sorted(expected["ids"].tolist())
+
+
+def test_killed_dump_continues_inside_its_slices(es8, numeric_index, testbed_s3, mm_binary,
+                                                 tmp_path):
+    """The dump is killed once a slice has checkpointed a part; the rerun keeps that part,
+    reads the slice on after its last pk, and every document is dumped exactly once."""
+    import json
+    import subprocess
+    import time
+
+    index, expected = numeric_index
+    out = tmp_path / "out"
+    config = es_config(es8, testbed_s3, index, NUMERIC_FIELDS, str(out), target_mode="local",
+                       collection="unused_name", limit=2, reader_buffer=100)
+    config["dumper"]["worker"]["partSizeMB"] = 1  # about 1,900 rows a part
+    config["source"]["es"]["slices"] = 2
+    path = write_yaml(tmp_path / "m.yaml", config)
+    manifest = out / "migration" / "manifest.json"
+    proc = subprocess.Popen([str(mm_binary), "dump", "-c", str(path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, "the dump ended before a slice was checkpointed"
+        assert time.monotonic() < deadline
+        try:
+            tasks = json.loads(manifest.read_text())["collections"][0]["tasks"]
+        except (OSError, ValueError, LookupError):
+            tasks = {}
+        if any(t.get("position") for t in tasks.values()):
+            proc.kill()
+            proc.wait()
+            break
+        time.sleep(0.005)
+    rerun = run(mm_binary, "dump", path)
+    assert rerun.returncode == 0, rerun.describe()
+    assert "resumes after the" in rerun.output, rerun.describe()
+    assert dumped_ids(out) == sorted(expected["ids"].tolist())

@@ -241,11 +241,15 @@ std::string EsErrorReason(const std::string& body) {
     if (e.is_object()) {
       std::string type = e.value("type", "");
       std::string reason = e.value("reason", "");
+      std::string text = type.empty() ? reason : StrCat(type, ": ", reason);
+      // "all shards failed" says nothing; the first root cause says why.
       if (e.contains("root_cause") && e["root_cause"].is_array() && !e["root_cause"].empty() &&
-          reason.empty()) {
-        reason = e["root_cause"][0].value("reason", "");
+          e["root_cause"][0].is_object()) {
+        const auto& cause = e["root_cause"][0];
+        std::string why = StrCat(cause.value("type", ""), ": ", cause.value("reason", ""));
+        if (why != text) text = text.empty() ? why : StrCat(text, " (", why, ")");
       }
-      return type.empty() ? reason : StrCat(type, ": ", reason);
+      return text;
     }
   }
   return body.substr(0, 200);

@@ -273,6 +273,36 @@ EsHitDecoder::EsHitDecoder(EsCollectionSchema schema, std::string index, bool sk
 
 EsHitDecoder::~EsHitDecoder() = default;
 
+namespace {
+
+// A page some shards did not answer holds only part of its documents: never take it.
+// NotFound when every failure is a lost search context (the caller may reopen one).
+Status CheckShards(element root, const std::string& index) {
+  int64_t failed = 0;
+  if (root["_shards"]["failed"].get(failed) != simdjson::SUCCESS || failed == 0) {
+    return absl::OkStatus();
+  }
+  int64_t total = 0;
+  if (root["_shards"]["total"].get(total) != simdjson::SUCCESS) total = -1;
+  bool all_lost = true;
+  std::string first;
+  simdjson::dom::array failures;
+  if (root["_shards"]["failures"].get(failures) == simdjson::SUCCESS) {
+    for (element f : failures) {
+      std::string_view type, reason;
+      if (f["reason"]["type"].get(type) != simdjson::SUCCESS) type = "?";
+      if (f["reason"]["reason"].get(reason) != simdjson::SUCCESS) reason = "";
+      all_lost &= type == "search_context_missing_exception";
+      if (first.empty()) first = StrCat(type, ": ", reason);
+    }
+  }
+  std::string message = StrCat("elasticsearch index '", index, "': ", failed, " of ", total,
+                               " shards failed to answer a page (", first, ")");
+  return all_lost ? absl::NotFoundError(message) : absl::UnavailableError(message);
+}
+
+}  // namespace
+
 Result<EsPage> EsHitDecoder::Decode(const std::string& body, Batch* batch) {
   element root;
   if (auto err = parser_->parser.parse(body).get(root); err) {
@@ -280,6 +310,7 @@ Result<EsPage> EsHitDecoder::Decode(const std::string& body, Batch* batch) {
                                       "': a search response is not JSON (",
                                       simdjson::error_message(err), ")"));
   }
+  RETURN_IF_ERROR(CheckShards(root, index_));
   EsPage page;
   std::string_view text;
   if (root["_scroll_id"].get(text) == simdjson::SUCCESS) page.scroll_id = std::string(text);

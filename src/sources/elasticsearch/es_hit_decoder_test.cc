@@ -137,5 +137,33 @@ TEST(EsHitDecoderTest, NotASearchResponseIsDataLoss) {
             absl::StatusCode::kDataLoss);
 }
 
+TEST(EsHitDecoderTest, PagesSomeShardsFailedToAnswerAreRefused) {
+  EsHitDecoder decoder(TestSchema(), "docs", false);
+  const std::string hits = R"("hits":{"hits":[)" + Hit("a", kGoodSource, kGoodFields) + "]}}";
+  // Contexts gone on some shards: NotFound, so the reader may reopen one.
+  Batch batch(TestSchema().schema);
+  auto lost = decoder.Decode(
+      R"({"_shards":{"total":3,"successful":2,"failed":1,"failures":[{"shard":1,)"
+      R"("reason":{"type":"search_context_missing_exception","reason":"No search context"}}]},)" +
+          hits,
+      &batch);
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(lost.status().message()), HasSubstr("1 of 3 shards"));
+  EXPECT_EQ(batch.num_rows(), 0);
+  // Any other failure: the page is not taken either.
+  auto failed = decoder.Decode(
+      R"({"_shards":{"total":2,"successful":1,"failed":1,"failures":[{"shard":0,)"
+      R"("reason":{"type":"circuit_breaking_exception","reason":"too big"}}]},)" + hits,
+      &batch);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("circuit_breaking_exception"));
+  EXPECT_EQ(batch.num_rows(), 0);
+  // No failure: the page is read.
+  auto ok = decoder.Decode(R"({"_shards":{"total":2,"successful":2,"failed":0},)" + hits,
+                           &batch);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(batch.num_rows(), 1);
+}
+
 }  // namespace
 }  // namespace mm

@@ -80,6 +80,9 @@ Result<EsMappingCheck> CheckEsMapping(const ElasticsearchConfig& config,
         StrCat("elasticsearch index '", config.index, "': the mapping response is not JSON"));
   }
   EsMappingCheck out;
+  static const std::set<std::string> kSortableTypes = {"keyword", "long", "integer", "short",
+                                                       "byte"};
+  std::set<std::string> unsortable;
   for (const auto& [concrete, body] : root.items()) {
     const json& mappings = body.contains("mappings") ? body["mappings"] : json::object();
     const json& properties =
@@ -108,8 +111,14 @@ Result<EsMappingCheck> CheckEsMapping(const ElasticsearchConfig& config,
             f.dims));
       }
       if (Excluded(source, f.name)) out.from_doc_values.insert(f.name);
+      if (kSortableTypes.count(type) && property->value("doc_values", true)) {
+        out.sortable.insert(f.name);
+      } else {
+        unsortable.insert(f.name);
+      }
     }
   }
+  for (const auto& name : unsortable) out.sortable.erase(name);
   return out;
 }
 

@@ -13,6 +13,9 @@ namespace mm {
 
 struct EsMappingCheck {
   std::set<std::string> from_doc_values;  // configured fields excluded from _source
+  // Configured keyword or integer fields with doc values in every index: a search can sort
+  // by them and a range query resume after a value.
+  std::set<std::string> sortable;
 };
 
 // `mapping_json` is the body of GET /<index>/_mapping (one or more concrete indexes, when

@@ -26,6 +26,21 @@ TEST(EsMappingTest, AcceptsCompatibleTypesAndFindsExcludedFields) {
   auto check = CheckEsMapping(Config(), kMapping);
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_EQ(check->from_doc_values, std::set<std::string>{"emb"});
+  EXPECT_EQ(check->sortable, (std::set<std::string>{"user.name", "n"}));
+}
+
+TEST(EsMappingTest, SortableOnlyWithDocValuesInEveryIndex) {
+  ElasticsearchConfig c = Config();
+  c.fields.push_back(EsFieldConfig{.name = "title", .type = "keyword"});
+  auto check = CheckEsMapping(c, R"({
+    "a":{"mappings":{"properties":{"emb":{"type":"dense_vector","dims":4},
+         "user":{"properties":{"name":{"type":"keyword","doc_values":false}}},
+         "n":{"type":"long"},"title":{"type":"keyword"}}}},
+    "b":{"mappings":{"properties":{"emb":{"type":"dense_vector","dims":4},
+         "user":{"properties":{"name":{"type":"keyword"}}},
+         "n":{"type":"long"},"title":{"type":"text"}}}}})");
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->sortable, std::set<std::string>{"n"});
 }
 
 TEST(EsMappingTest, MissingFieldTypeAndDimsAreNamed) {

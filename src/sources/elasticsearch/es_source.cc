@@ -48,6 +48,15 @@ struct EsSource::State {
   std::string metric;
   int64_t count = 0;
   bool use_pit = false;
+  // The pk field when the index sorts by it (doc values; not _id): slices are then read in
+  // pk order, and a lost search context or a rerun continues after the last pk read.
+  std::string sort_field;
+  size_t pk_column = 0;  // the pk's column in the schema
+  // What slices hash: documents then fall into the same slice in every point in time or
+  // scroll, so a slice dumped by an earlier run is the same slice now. A numeric pk (doc
+  // values) is cheaper to hash than _id.
+  std::string slice_field = "_id";  // "" = the point in time's own slicing
+  bool stable_slices = true;        // false: a rerun must read every slice again
   std::mutex mu;
   std::string pit_id;  // opened on the first task
 
@@ -73,8 +82,16 @@ struct EsSource::State {
     return pit_id;
   }
 
-  // The request body of a page, without pit / search_after / scroll.
-  json Query(int slice, int slices) const {
+  // The point in time `lost` is gone (expired, or its node restarted): the next Pit() opens
+  // a new one, unless another slice has done so already.
+  void ForgetPit(const std::string& lost) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (pit_id == lost) pit_id.clear();
+  }
+
+  // The request body of a page without pit / search_after / scroll: documents of `slice`
+  // whose sort value is above `after` (JSON; "" for all), in sort order.
+  json Query(int slice, int slices, const std::string& after) const {
     json source = json::array();
     json docvalues = json::array();
     for (const auto& f : config.fields) {
@@ -87,12 +104,30 @@ struct EsSource::State {
         source.push_back(f.name);
       }
     }
-    json q = {{"size", std::min<int64_t>(std::max<int64_t>(config.batch_docs, 1), kMaxPage)},
-              {"track_total_hits", false}};
+    json q = {{"size", std::min<int64_t>(std::max<int64_t>(config.batch_docs, 1), kMaxPage)}};
+    if (use_pit) q["track_total_hits"] = false;  // a scroll refuses it
     q["_source"] = source.empty() ? json(false) : json{{"includes", source}};
     if (!docvalues.empty()) q["docvalue_fields"] = docvalues;
-    if (slices > 1) q["slice"] = {{"id", slice}, {"max", slices}};
+    if (slices > 1) {
+      q["slice"] = {{"id", slice}, {"max", slices}};
+      if (!slice_field.empty()) q["slice"]["field"] = slice_field;
+    }
+    if (!after.empty()) {
+      q["query"] = {{"range", {{sort_field, {{"gt", json::parse(after)}}}}}};
+    }
+    if (!sort_field.empty()) {
+      q["sort"] = json::array({{{sort_field, "asc"}}});
+    } else if (use_pit) {
+      q["sort"] = json::array({{{"_shard_doc", "asc"}}});
+    } else {
+      q["sort"] = json::array({"_doc"});
+    }
     return q;
+  }
+
+  // A task's position: the sort field and the last value read, as JSON.
+  std::string Position(const json& value) const {
+    return json{{"sort", sort_field}, {"after", value}}.dump();
   }
 };
 
@@ -101,78 +136,140 @@ namespace {
 // One slice, page by page.
 class EsSliceReader : public BatchReader {
  public:
-  EsSliceReader(std::shared_ptr<EsSource::State> state, int slice, int slices)
+  // `after`: the sort value to continue after (JSON), "" to read the slice from its start.
+  EsSliceReader(std::shared_ptr<EsSource::State> state, int slice, int slices,
+                std::string after)
       : state_(std::move(state)),
         slice_(slice),
         slices_(slices),
-        decoder_(state_->schema, state_->config.index, state_->config.skip_invalid_docs) {}
+        decoder_(state_->schema, state_->config.index, state_->config.skip_invalid_docs),
+        after_(after),
+        last_sort_value_(std::move(after)) {}
 
-  ~EsSliceReader() override {
-    if (!scroll_id_.empty()) {
-      auto cleared = state_->client->Send("DELETE", "/_search/scroll",
-                                          json{{"scroll_id", json::array({scroll_id_})}}.dump());
-      if (!cleared.ok()) spdlog::warn("elasticsearch: clearing a scroll failed");
-    }
-  }
+  ~EsSliceReader() override { ClearScroll(); }
 
   const SchemaPtr& schema() const override { return state_->schema.schema; }
 
   Result<std::optional<Batch>> Next() override {
     if (done_) return std::optional<Batch>();
-    ASSIGN_OR_RETURN(std::string body, Fetch());
     Batch batch(state_->schema.schema);
-    ASSIGN_OR_RETURN(EsPage page, decoder_.Decode(body, &batch));
+    ASSIGN_OR_RETURN(EsPage page, FetchOrReopen(&batch));
     if (!page.scroll_id.empty()) scroll_id_ = page.scroll_id;
     if (page.hits == 0) {
       done_ = true;
       return std::optional<Batch>();
     }
-    if (!page.last_sort.empty()) search_after_ = page.last_sort;
+    if (!page.last_sort.empty()) {
+      search_after_ = page.last_sort;
+      if (!state_->sort_field.empty()) {
+        json sort = json::parse(page.last_sort, nullptr, false);
+        if (sort.is_array() && !sort.empty()) last_sort_value_ = sort[0].dump();
+      }
+    }
     read_ += page.hits;
+    last_pks_.clear();
+    if (!state_->sort_field.empty()) {
+      const Column& pk = batch.column(state_->pk_column);
+      last_pks_.reserve(static_cast<size_t>(batch.num_rows()));
+      for (int64_t r = 0; r < batch.num_rows(); ++r) {
+        last_pks_.push_back(pk.type() == DataType::kInt64 ? json(pk.scalar<int64_t>(r))
+                                                          : json(std::string(pk.value(r))));
+      }
+    }
     return std::optional<Batch>(std::move(batch));
   }
 
+  // Rows come in pk order, so the pk of a row is where to continue after it.
+  std::string PositionAfter(int64_t row) const override {
+    if (row < 0 || static_cast<size_t>(row) >= last_pks_.size()) return "";
+    return state_->Position(last_pks_[static_cast<size_t>(row)]);
+  }
+
  private:
+  // A page, decoded into `batch`. A search context lost on the way (expired, its node
+  // restarted, or some shards' contexts gone) is opened again after the last sort value
+  // read, when the slice is read in pk order.
+  Result<EsPage> FetchOrReopen(Batch* batch) {
+    constexpr int kMaxReopens = 3;
+    for (int reopened = 0;; ++reopened) {
+      auto body = Fetch();
+      Result<EsPage> page =
+          body.ok() ? decoder_.Decode(*body, batch) : Result<EsPage>(body.status());
+      if (page.ok() || page.status().code() != absl::StatusCode::kNotFound) return page;
+      if (state_->sort_field.empty() || reopened == kMaxReopens) return Lost(page.status());
+      spdlog::warn("elasticsearch: index '{}' slice {} of {}: the search context was lost "
+                   "after {} documents ({}); reading on in a new one after {} {}",
+                   state_->config.index, slice_, slices_, read_,
+                   std::string(page.status().message()), state_->sort_field,
+                   last_sort_value_.empty() ? "(start)" : last_sort_value_);
+      *batch = Batch(state_->schema.schema);
+      if (state_->use_pit) state_->ForgetPit(pit_);
+      scroll_id_.clear();  // gone with its context
+      search_after_.clear();
+      after_ = last_sort_value_;
+    }
+  }
+
   Result<std::string> Fetch() {
     const auto& client = *state_->client;
     if (state_->use_pit) {
-      ASSIGN_OR_RETURN(std::string pit, state_->Pit());
-      json q = state_->Query(slice_, slices_);
-      q["pit"] = {{"id", pit}, {"keep_alive", kKeepAlive}};
-      q["sort"] = json::array({{{"_shard_doc", "asc"}}});
+      ASSIGN_OR_RETURN(pit_, state_->Pit());
+      json q = state_->Query(slice_, slices_, after_);
+      q["pit"] = {{"id", pit_}, {"keep_alive", kKeepAlive}};
       if (!search_after_.empty()) q["search_after"] = json::parse(search_after_);
-      return Annotate(client.Call("POST", "/_search", q.dump()));
+      return client.Call("POST", "/_search", q.dump());
     }
     if (scroll_id_.empty()) {
-      json q = state_->Query(slice_, slices_);
-      q.erase("track_total_hits");  // a scroll refuses it
-      q["sort"] = json::array({"_doc"});
-      return Annotate(client.Call(
-          "POST", StrCat("/", state_->config.index, "/_search?scroll=", kKeepAlive), q.dump()));
+      return client.Call("POST",
+                         StrCat("/", state_->config.index, "/_search?scroll=", kKeepAlive),
+                         state_->Query(slice_, slices_, after_).dump());
     }
-    return Annotate(client.Call("POST", "/_search/scroll",
-                                json{{"scroll", kKeepAlive}, {"scroll_id", scroll_id_}}.dump()));
+    return client.Call("POST", "/_search/scroll",
+                       json{{"scroll", kKeepAlive}, {"scroll_id", scroll_id_}}.dump());
   }
 
-  // A lost scroll or point in time cannot be resumed at the same place: say so.
-  Result<std::string> Annotate(Result<std::string> r) const {
-    if (r.ok() || r.status().code() != absl::StatusCode::kNotFound) return r;
+  void ClearScroll() {
+    if (scroll_id_.empty()) return;
+    auto cleared = state_->client->Send("DELETE", "/_search/scroll",
+                                        json{{"scroll_id", json::array({scroll_id_})}}.dump());
+    if (!cleared.ok()) spdlog::warn("elasticsearch: clearing a scroll failed");
+  }
+
+  // Without a pk order there is no place to continue from: say what a rerun does.
+  Status Lost(const Status& st) const {
     return absl::UnavailableError(StrCat(
         "elasticsearch index '", state_->config.index, "' slice ", slice_, " of ", slices_,
-        ": the search context expired or was lost after ", read_,
-        " documents (", r.status().message(), "); run the command again to read the index "
-        "afresh"));
+        ": the search context expired or was lost after ", read_, " documents (",
+        st.message(), "); ",
+        state_->sort_field.empty()
+            ? "run the command again: it reads this slice again from its start (slices "
+              "are only continued part-way when the pk is a keyword or long field)"
+            : "it could not be reopened; run the command again to continue"));
   }
 
   std::shared_ptr<EsSource::State> state_;
   int slice_;
   int slices_;
   EsHitDecoder decoder_;
+  std::string after_;            // the range the current search context started after
+  std::string last_sort_value_;  // the last hit's sort value (JSON), to reopen after
+  std::string pit_;              // the point in time of the last page
   std::string scroll_id_;
   std::string search_after_;
+  std::vector<json> last_pks_;   // pks of the last batch's rows, in sort order
   int64_t read_ = 0;
   bool done_ = false;
 };
+
+Result<std::pair<int, int>> ParseSliceTask(const SourceTask& task) {
+  int slice = 0;
+  int slices = 0;
+  if (std::sscanf(task.id.c_str(), "slice-%d-of-%d", &slice, &slices) != 2 || slices < 1 ||
+      slice < 0 || slice >= slices) {
+    return absl::NotFoundError(StrCat("elasticsearch: no task '", task.id, "'"));
+  }
+  return std::make_pair(slice, slices);
+}
 
 }  // namespace
 
@@ -230,7 +327,33 @@ Result<std::unique_ptr<EsSource>> EsSource::Open(std::shared_ptr<EsClient> clien
         "[source.es.readMode] pit needs Elasticsearch 7.12 or later (_shard_doc); ",
         client->base_url(), " runs ", v.number));
   }
-  state->use_pit = config.read_mode == "pit" || (config.read_mode == "auto" && has_pit);
+  const int slices = std::max(config.slices, 1);
+  for (size_t i = 0; i < config.fields.size(); ++i) {
+    const EsFieldConfig& f = config.fields[i];
+    if (!f.pk || f.name == "_id" || !state->mapping.sortable.count(f.name)) continue;
+    state->sort_field = f.name;
+    if (f.type == "long") state->slice_field = f.name;
+    for (size_t c = 0; c < state->schema.sources.size(); ++c) {
+      if (state->schema.sources[c].es_name == f.name) state->pk_column = c;
+    }
+  }
+  // A point in time refuses to slice by _id where slices outnumber shards, and its own
+  // slicing (by Lucene doc id) differs from one point in time to the next. So without a long
+  // pk to slice by, `auto` reads sliced scrolls, whose _id slices are stable.
+  const bool id_slices = slices > 1 && state->slice_field == "_id";
+  state->use_pit = config.read_mode == "pit" || (config.read_mode == "auto" && has_pit && !id_slices);
+  if (state->use_pit && id_slices) {
+    state->slice_field.clear();
+    state->sort_field.clear();
+    state->stable_slices = false;
+    spdlog::info("elasticsearch: index '{}': slices of a point in time without a long pk are "
+                 "not the same in the next one, so a dump cut short reads every slice again",
+                 index);
+  } else if (state->sort_field.empty()) {
+    spdlog::info("elasticsearch: index '{}' is read in index order: a slice cut short is read "
+                 "again from its start (with a keyword or long pk it would continue where it "
+                 "stopped)", index);
+  }
   state->config = std::move(config);
   spdlog::info("elasticsearch: index '{}': {} documents, read with {} in {} slice(s)", index,
                state->count, state->use_pit ? "a point in time" : "scrolls",
@@ -247,7 +370,7 @@ Result<std::vector<CollectionPlan>> EsSource::Plan() {
                                ? ""
                                : state_->config.consistency_level;
   plan.total_rows = state_->count;
-  plan.tasks_resumable = false;
+  plan.tasks_resumable = state_->stable_slices;
   const int slices = std::max(state_->config.slices, 1);
   for (int i = 0; i < slices; ++i) {
     plan.tasks.push_back(SourceTask{.id = StrCat("slice-", i, "-of-", slices),
@@ -259,13 +382,24 @@ Result<std::vector<CollectionPlan>> EsSource::Plan() {
 }
 
 Result<std::unique_ptr<BatchReader>> EsSource::OpenTask(const SourceTask& task) {
-  int slice = 0;
-  int slices = 0;
-  if (std::sscanf(task.id.c_str(), "slice-%d-of-%d", &slice, &slices) != 2 || slices < 1 ||
-      slice < 0 || slice >= slices) {
-    return absl::NotFoundError(StrCat("elasticsearch: no task '", task.id, "'"));
+  ASSIGN_OR_RETURN(auto slice, ParseSliceTask(task));
+  return std::unique_ptr<BatchReader>(
+      std::make_unique<EsSliceReader>(state_, slice.first, slice.second, ""));
+}
+
+Result<std::unique_ptr<BatchReader>> EsSource::OpenTaskAt(const SourceTask& task,
+                                                          const std::string& position) {
+  ASSIGN_OR_RETURN(auto slice, ParseSliceTask(task));
+  json p = json::parse(position, nullptr, false);
+  if (!p.is_object() || !p.contains("after") || p.value("sort", "") != state_->sort_field ||
+      state_->sort_field.empty()) {
+    return absl::FailedPreconditionError(StrCat(
+        "elasticsearch: task ", task.id, " was checkpointed at ", position,
+        ", which does not fit reading index '", state_->config.index, "' sorted by '",
+        state_->sort_field, "' now (the pk changed?); dump into a new output directory"));
   }
-  return std::unique_ptr<BatchReader>(std::make_unique<EsSliceReader>(state_, slice, slices));
+  return std::unique_ptr<BatchReader>(std::make_unique<EsSliceReader>(
+      state_, slice.first, slice.second, p["after"].dump()));
 }
 
 }  // namespace mm

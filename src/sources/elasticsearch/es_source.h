@@ -1,8 +1,14 @@
-// The Elasticsearch source: one index (or alias) becomes one collection. The index is read in
-// `slices` parallel tasks: on 8.x through one shared point in time with search_after (sorted
-// by _shard_doc), on 7.x through sliced scrolls. Only the configured fields are requested;
-// fields excluded from _source come from doc values. Scrolls and the point in time are
-// cleared when a task ends or fails, and when the source goes away.
+// The Elasticsearch source: one index (or alias) becomes one collection, read in `slices`
+// parallel tasks. Slices hash a long pk, else _id, so a slice holds the same documents in
+// every point in time or scroll and a rerun skips slices already dumped. With a keyword or
+// long pk, a slice is read in pk order: a lost search context is reopened after the last pk
+// read, and a dump checkpoints the slice part-way (PositionAfter).
+// `auto` reads through one shared point in time with search_after on 7.12+, except where it
+// would slice by _id (which a point in time refuses): then, and on older servers, through
+// sliced scrolls. A page that some shards failed to answer is never taken.
+// Only the configured fields are requested; fields excluded from _source come from doc
+// values. Scrolls and the point in time are cleared when a task ends or fails, and when the
+// source goes away.
 // Thread-safe after Open: tasks run concurrently.
 #pragma once
 
@@ -26,10 +32,12 @@ class EsSource : public Source {
   ~EsSource() override;
 
   // One collection (meta.milvus.collection, else the index name made a valid 2.x name);
-  // tasks "slice-<i>-of-<n>". Slices are not stable between two points in time, so a
-  // dump that stopped part-way reads every slice again (tasks_resumable = false).
+  // tasks "slice-<i>-of-<n>".
   Result<std::vector<CollectionPlan>> Plan() override;
   Result<std::unique_ptr<BatchReader>> OpenTask(const SourceTask& task) override;
+  // `position`: {"sort": <pk field>, "after": <pk value>}, from PositionAfter.
+  Result<std::unique_ptr<BatchReader>> OpenTaskAt(const SourceTask& task,
+                                                  const std::string& position) override;
 
   int64_t document_count() const;
 
