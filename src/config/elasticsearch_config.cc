@@ -83,6 +83,11 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
 
   RETURN_IF_ERROR(r.Get("meta.milvus.collection", &out->collection));
   RETURN_IF_ERROR(r.Get("meta.milvus.closeDynamicField", &out->close_dynamic_field));
+  RETURN_IF_ERROR(r.Get("meta.milvus.dynamicUnlistedFields", &out->dynamic_unlisted_fields));
+  if (out->dynamic_unlisted_fields && out->close_dynamic_field) {
+    return r.Invalid("meta.milvus.dynamicUnlistedFields",
+                     "needs the dynamic field, but meta.milvus.closeDynamicField is true");
+  }
   RETURN_IF_ERROR(r.GetInt("meta.milvus.shardNum", &out->shard_num));
   RETURN_IF_ERROR(r.Get("meta.milvus.consistencyLevel", &out->consistency_level));
   static const std::set<std::string> kLevels = {"",        "Strong",     "Session",

@@ -40,6 +40,9 @@ struct ElasticsearchConfig {
   std::vector<EsFieldConfig> fields;  // meta.fields
   std::string collection;            // meta.milvus.collection; "" = the index name
   bool close_dynamic_field = false;  // meta.milvus.closeDynamicField
+  // meta.milvus.dynamicUnlistedFields: the _source fields not in meta.fields go into the
+  // collection's dynamic field ($meta) instead of being left out.
+  bool dynamic_unlisted_fields = false;
   int32_t shard_num = 0;             // meta.milvus.shardNum; 0 = Milvus' default
   std::string consistency_level;     // meta.milvus.consistencyLevel; "" = Milvus' default
   EsConnectionConfig connection;

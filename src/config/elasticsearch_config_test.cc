@@ -130,6 +130,16 @@ TEST(ElasticsearchConfigTest, OurKeys) {
   ASSERT_EQ(c->es.fields.size(), 4u);
   EXPECT_TRUE(c->es.fields[3].is_array);
   EXPECT_EQ(c->es.fields[3].max_capacity, 16);
+  EXPECT_FALSE(c->es.dynamic_unlisted_fields);
+
+  yaml = Replace(yaml, "    closeDynamicField: false\n",
+                 "    closeDynamicField: false\n    dynamicUnlistedFields: true\n");
+  c = ParseMigrationConfig(yaml, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->es.dynamic_unlisted_fields);
+  EXPECT_NE(ErrorOf(Replace(yaml, "closeDynamicField: false", "closeDynamicField: true"))
+                .find("[meta.milvus.dynamicUnlistedFields] needs the dynamic field"),
+            std::string::npos);
 }
 
 }  // namespace

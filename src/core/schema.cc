@@ -105,6 +105,12 @@ Status Schema::Validate() const {
             f.dim, ", expected a multiple of 8"));
       }
     }
+    if (f.name == kDynamicFieldName &&
+        (f.type != DataType::kJson || f.primary_key || !enable_dynamic_field)) {
+      return absl::InvalidArgumentError(StrCat(
+          "collection ", collection, ": field '", f.name, "' is the dynamic field: it must be "
+          "JSON, not a primary key, and the collection must enable the dynamic field"));
+    }
     if (f.type == DataType::kVarChar && f.max_length <= 0) {
       return absl::InvalidArgumentError(StrCat(
           "collection ", collection, ": VarChar field '", f.name, "' needs max_length > 0"));

@@ -53,6 +53,10 @@ struct FieldSchema {
   int64_t FixedWidth() const;
 };
 
+// A JSON field of this name holds the dynamic field's data (keys not in the schema). It is
+// not created as a field: Schema::enable_dynamic_field makes Milvus keep it.
+inline constexpr const char* kDynamicFieldName = "$meta";
+
 struct Schema {
   std::string collection;
   std::string description;

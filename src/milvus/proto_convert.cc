@@ -218,6 +218,7 @@ Result<pb::CollectionSchema> ToCollectionSchema(const Schema& schema) {
   out.set_description(schema.description);
   out.set_enable_dynamic_field(schema.enable_dynamic_field);
   for (const auto& f : schema.fields) {
+    if (f.name == kDynamicFieldName) continue;  // enable_dynamic_field creates it
     auto* pf = out.add_fields();
     pf->set_name(f.name);
     pf->set_data_type(WireType(f.type));

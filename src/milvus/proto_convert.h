@@ -24,8 +24,6 @@
 
 namespace mm {
 
-inline constexpr const char* kDynamicFieldName = "$meta";
-
 // Fails with InvalidArgument if the schema does not Validate().
 Result<milvus::proto::schema::CollectionSchema> ToCollectionSchema(const Schema& schema);
 

@@ -186,6 +186,20 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
                    plan.schema->collection);
       cm.tasks.clear();
     }
+    // Tasks of an earlier plan that this one does not have (ES slices counted differently,
+    // say) would add their rows a second time: forget them and their parts.
+    std::set<std::string> planned;
+    for (const auto& task : plan.tasks) planned.insert(task.id);
+    for (auto it = cm.tasks.begin(); it != cm.tasks.end();) {
+      if (planned.count(it->first)) {
+        ++it;
+        continue;
+      }
+      spdlog::info("dump: '{}': task {} of an earlier run is not in this plan; deleting its "
+                   "parts", plan.schema->collection, it->first);
+      RETURN_IF_ERROR(storage.DeletePrefix(StrCat(plan.schema->collection, "/", it->first)));
+      it = cm.tasks.erase(it);
+    }
     cm.schema = *plan.schema;
     cm.metric_type = plan.metric_type;
     cm.shards_num = plan.shards_num;
@@ -199,17 +213,35 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
   DumpSummary summary;
   std::vector<PlannedTask> todo;
   int64_t total_rows = 0;
+  bool rows_known = true;
   for (size_t c = 0; c < plans.size(); ++c) {
+    // Rows of a plan whose tasks do not know theirs (ES slices): the plan's total, less
+    // what finished tasks hold; parts of unfinished tasks count again when they resume.
+    int64_t plan_rows = plans[c].total_rows;
+    bool tasks_know = true;
     for (const auto& task : plans[c].tasks) {
       auto it = manifest.collections[c].tasks.find(task.id);
       if (it != manifest.collections[c].tasks.end() && it->second.done) {
         ++summary.tasks_skipped;
+        plan_rows -= it->second.rows;
         continue;
       }
       todo.push_back({c, &task});
-      if (task.rows > 0) total_rows += task.rows;
+      if (task.rows >= 0) {
+        total_rows += task.rows;
+      } else {
+        tasks_know = false;
+      }
+    }
+    if (!tasks_know) {
+      if (plans[c].total_rows >= 0) {
+        total_rows += std::max<int64_t>(plan_rows, 0);
+      } else {
+        rows_known = false;
+      }
     }
   }
+  if (!rows_known) total_rows = -1;
   if (summary.tasks_skipped > 0) {
     spdlog::info("dump: {} task(s) already dumped by an earlier run, skipping them",
                  summary.tasks_skipped);

@@ -108,6 +108,25 @@ TEST(DumpJobTest, TaskWithPositionsKeepsCheckpointedPartsAndRerunContinuesThere)
   EXPECT_EQ(storage.List("c/t1/").value().size(), 2 * t1.parts.size());
 }
 
+TEST(DumpJobTest, TasksOfAnEarlierPlanAreForgottenWithTheirParts) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  {
+    CountingSource failing(3, 50, /*fail_task=*/2);
+    ASSERT_FALSE(RunDump(failing, storage, store, {.workers = 1, .part_bytes = 160,
+                                                   .source_kind = "test", .source_id = "s"})
+                     .ok());
+  }
+  EXPECT_FALSE(storage.List("c/t1/").value().empty());
+  CountingSource fewer(1, 50);  // the source now plans one task
+  auto summary = RunDump(fewer, storage, store, {.workers = 1, .part_bytes = 160,
+                                                 .source_kind = "test", .source_id = "s"});
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rows, 50);
+  EXPECT_EQ(store.Snapshot().collections[0].tasks.size(), 1u);
+  EXPECT_TRUE(storage.List("c/t1/").value().empty());
+}
+
 TEST(DumpJobTest, StopRequestAbandonsTheTaskAndARerunResumes) {
   MemoryStorage storage;
   ManifestStore store(&storage);

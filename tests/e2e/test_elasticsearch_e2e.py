@@ -485,3 +485,51 @@ def test_killed_dump_continues_inside_its_slices(es8, numeric_index, testbed_s3,
     assert rerun.returncode == 0, rerun.describe()
     assert "resumes after the" in rerun.output, rerun.describe()
     assert dumped_ids(out) == sorted(expected["ids"].tolist())
+
+
+def test_unlisted_fields_go_to_the_dynamic_field(es8, testbed_s3, mm_binary, tmp_path):
+    """meta.milvus.dynamicUnlistedFields: every _source field not in meta.fields lands in the
+    dynamic field, nested objects minus their listed sub-fields, documents without some of
+    them included; pymilvus reads each key back by id."""
+    http = EsHttp(es8)
+    index = "with-extras"
+    http.create_index(index, {"id": {"type": "long"},
+                              "data": {"type": "dense_vector", "dims": DIM, "index": False},
+                              "user": {"properties": {"name": {"type": "keyword"}}}}, shards=2)
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((3000, DIM)).astype(np.float32)
+    docs, extras = [], {}
+    for k in range(3000):
+        doc = {"id": k * 11 + 1, "data": [float(x) for x in vectors[k]],
+               "user": {"name": f"u{k}", "age": k % 90},
+               "color": ["red", "green", "\u00e9t\u00e9 \"q\""][k % 3],
+               "stats": {"n": k, "tags": ["a", f"b{k}"], "ratio": k / 8, "ok": k % 2 == 0},
+               "k-dash": None if k % 5 == 0 else f"x{k}"}
+        if k % 7 == 0:
+            del doc["color"]
+        docs.append((f"e{k}", doc))
+        extra = {key: v for key, v in doc.items() if key not in ("id", "data", "user")}
+        extra["user"] = {"age": doc["user"]["age"]}
+        extras[doc["id"]] = extra
+    http.bulk(index, docs)
+    name = f"es_dynamic_{uuid.uuid4().hex[:8]}"
+    fields = [{"name": "id", "type": "long", "pk": True},
+              {"name": "data", "type": "dense_vector", "dims": DIM},
+              {"name": "user.name", "type": "keyword", "maxLen": 64}]
+    config = es_config(es8, testbed_s3, index, fields, f"e2e-es/{name}", collection=name)
+    config["meta"]["milvus"]["dynamicUnlistedFields"] = True
+    try:
+        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        assert done.returncode == 0, done.describe()
+        alias = testbed_s3.milvus_alias()
+        assert_collection_holds(alias, name, np.array([k * 11 + 1 for k in range(3000)]),
+                                vectors, binary=False, metric="L2")
+        rows = Collection(name, using=alias).query(
+            ALL_ROWS, output_fields=["*"], limit=QUERY_WINDOW, consistency_level="Strong")
+        assert len(rows) == 3000
+        for r in rows:
+            got = {key: v for key, v in r.items() if key not in ("id", "data", "user_name")}
+            assert got == extras[r["id"]], (r["id"], got)
+            assert r["user_name"] == f"u{(r['id'] - 1) // 11}"
+    finally:
+        drop(testbed_s3, name)

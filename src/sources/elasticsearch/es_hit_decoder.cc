@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -259,6 +260,75 @@ bool Lookup(element source, const std::string& path, element* out) {
   return false;
 }
 
+void AppendJsonKey(std::string_view key, std::string* out) {
+  out->push_back('"');
+  for (char c : key) {
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
+      out->append(buf);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->append("\":");
+}
+
+// `object` as JSON text without the (dotted) `paths`: a path names a key, or walks into an
+// object ("user.name" leaves user's other keys). Objects left empty are dropped.
+void AppendUnlisted(simdjson::dom::object object, const std::vector<std::string_view>& paths,
+                    std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (auto [key, value] : object) {
+    std::vector<std::string_view> inner;
+    bool listed = false;
+    for (std::string_view p : paths) {
+      if (p == key) listed = true;
+      if (p.size() > key.size() && p.substr(0, key.size()) == key && p[key.size()] == '.') {
+        inner.push_back(p.substr(key.size() + 1));
+      }
+    }
+    if (listed) continue;
+    std::string text;
+    if (!inner.empty() && value.type() == element_type::OBJECT) {
+      AppendUnlisted(value, inner, &text);
+      if (text == "{}") continue;
+    } else {
+      text = simdjson::minify(value);
+    }
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonKey(key, out);
+    out->append(text);
+  }
+  out->push_back('}');
+}
+
+// For $meta: the JSON of `source` minus the `listed` ES fields. Returns why it cannot be.
+Why Unlisted(element source, const std::vector<std::string>& listed,
+             const std::set<std::string>& field_names, std::string* out) {
+  out->clear();
+  if (source.type() != element_type::OBJECT) {
+    *out = "{}";
+    return "";
+  }
+  std::vector<std::string_view> paths(listed.begin(), listed.end());
+  AppendUnlisted(source, paths, out);
+  // A key named like a Milvus field would be taken for that field by an import.
+  for (auto [key, value] : simdjson::dom::object(source)) {
+    if (field_names.count(std::string(key)) &&
+        std::find(listed.begin(), listed.end(), key) == listed.end()) {
+      return StrCat("(the dynamic field) holds '", key, "', which is also the name of a "
+                    "Milvus field; list it in meta.fields or rename one of them");
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 struct EsHitDecoder::Parser {
@@ -269,7 +339,14 @@ EsHitDecoder::EsHitDecoder(EsCollectionSchema schema, std::string index, bool sk
     : schema_(std::move(schema)),
       index_(std::move(index)),
       skip_invalid_(skip_invalid),
-      parser_(std::make_unique<Parser>()) {}
+      parser_(std::make_unique<Parser>()) {
+  for (size_t i = 0; i < schema_.sources.size(); ++i) {
+    const EsFieldSource& src = schema_.sources[i];
+    if (src.from_id || src.unlisted) continue;
+    listed_.push_back(src.es_name);
+    field_names_.insert(schema_.schema->fields[i].name);
+  }
+}
 
 EsHitDecoder::~EsHitDecoder() = default;
 
@@ -355,6 +432,10 @@ Result<EsPage> EsHitDecoder::Decode(const std::string& body, Batch* batch) {
         } else {
           values[i] = std::string(id);
         }
+        continue;
+      }
+      if (src.unlisted) {
+        why = Unlisted(has_source ? source : element(), listed_, field_names_, &values[i]);
         continue;
       }
       element value;

@@ -1,13 +1,14 @@
 // Turns the hits of an Elasticsearch search response into batch rows: each configured field
 // from `_source` (dotted paths walk objects, or match a literal dotted key), from `fields`
 // when `_source` lacks it (vectors excluded from _source, dates as epoch_millis docvalues),
-// or from `_id`. Values are checked against the Milvus type; a document that does not fit is
+// or from `_id`; the dynamic field ($meta) gets the rest of `_source`. Values are checked against the Milvus type; a document that does not fit is
 // an error naming its _id and field, or is skipped and counted when skipping is asked for.
 // Not thread-safe; one decoder per reader.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ class EsHitDecoder {
  private:
   struct Parser;
   EsCollectionSchema schema_;
+  std::vector<std::string> listed_;       // ES names of the fields read one by one
+  std::set<std::string> field_names_;     // their Milvus names
   std::string index_;
   bool skip_invalid_;
   int64_t skipped_total_ = 0;

@@ -165,5 +165,35 @@ TEST(EsHitDecoderTest, PagesSomeShardsFailedToAnswerAreRefused) {
   EXPECT_EQ(batch.num_rows(), 1);
 }
 
+TEST(EsHitDecoderTest, UnlistedSourceFieldsGoToTheDynamicField) {
+  ElasticsearchConfig c;
+  c.index = "docs";
+  c.dynamic_unlisted_fields = true;
+  c.fields = {EsFieldConfig{.name = "emb", .type = "dense_vector", .dims = 1},
+              EsFieldConfig{.name = "user.name", .type = "keyword"}};
+  auto mapped = MapEsSchema(c, "docs");
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  ASSERT_EQ(mapped->schema->fields.back().name, "$meta");
+  EsHitDecoder decoder(*mapped, "docs", false);
+  Batch batch(mapped->schema);
+  auto page = decoder.Decode(
+      Response({Hit("a", R"({"emb":[1.5],"user":{"name":"ann","age":7},"q\"k":[1,{"x":null}],)"
+                         R"("solo":{"name":"kept"}})",
+                    "{}"),
+                Hit("b", R"({"emb":[2.5],"user":{"name":"bob"}})", "{}")}),
+      &batch);
+  ASSERT_TRUE(page.ok()) << page.status();
+  const Column& meta = batch.column(mapped->schema->fields.size() - 1);
+  EXPECT_EQ(meta.value(0), R"({"user":{"age":7},"q\"k":[1,{"x":null}],"solo":{"name":"kept"}})");
+  EXPECT_EQ(meta.value(1), "{}");
+
+  // A key that is also a Milvus field's name would be read as that field by an import.
+  Batch clash(mapped->schema);
+  auto refused = decoder.Decode(
+      Response({Hit("c", R"({"emb":[1.0],"user":{"name":"x"},"user_name":"y"})", "{}")}), &clash);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("'user_name'"));
+}
+
 }  // namespace
 }  // namespace mm

@@ -67,6 +67,10 @@ Result<EsCollectionSchema> MapEsSchema(const ElasticsearchConfig& config,
     out.sources.push_back(
         EsFieldSource{.es_name = f.name, .es_type = f.type, .from_id = f.name == "_id"});
   }
+  if (config.dynamic_unlisted_fields) {
+    schema->fields.push_back(FieldSchema{.name = kDynamicFieldName, .type = DataType::kJson});
+    out.sources.push_back(EsFieldSource{.es_type = "object", .unlisted = true});
+  }
   Status valid = schema->Validate();
   if (!valid.ok()) {
     return absl::InvalidArgumentError(

@@ -5,7 +5,8 @@
 //   object, flattened -> JSON     isArray: true -> Array of the element type (maxCapacity,
 //   default 4096)
 // The primary key is the field with pk: true; without one, `_id` becomes a VarChar(65535)
-// primary key named "_id", as in the Go tool.
+// primary key named "_id", as in the Go tool. With meta.milvus.dynamicUnlistedFields, a last
+// JSON field "$meta" (the dynamic field) holds the _source fields not listed.
 #pragma once
 
 #include <string>
@@ -22,6 +23,7 @@ struct EsFieldSource {
   std::string es_name;   // "_id" or a (dotted) field name
   std::string es_type;   // the configured ES type
   bool from_id = false;  // the hit's _id
+  bool unlisted = false;  // the _source fields no other source names ($meta)
 };
 
 struct EsCollectionSchema {

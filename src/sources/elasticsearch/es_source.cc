@@ -106,7 +106,11 @@ struct EsSource::State {
     }
     json q = {{"size", std::min<int64_t>(std::max<int64_t>(config.batch_docs, 1), kMaxPage)}};
     if (use_pit) q["track_total_hits"] = false;  // a scroll refuses it
-    q["_source"] = source.empty() ? json(false) : json{{"includes", source}};
+    if (config.dynamic_unlisted_fields) {
+      q["_source"] = true;  // the fields not listed go to $meta
+    } else {
+      q["_source"] = source.empty() ? json(false) : json{{"includes", source}};
+    }
     if (!docvalues.empty()) q["docvalue_fields"] = docvalues;
     if (slices > 1) {
       q["slice"] = {{"id", slice}, {"max", slices}};
