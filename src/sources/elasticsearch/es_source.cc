@@ -395,8 +395,8 @@ Result<std::unique_ptr<BatchReader>> EsSource::OpenTaskAt(const SourceTask& task
                                                           const std::string& position) {
   ASSIGN_OR_RETURN(auto slice, ParseSliceTask(task));
   json p = json::parse(position, nullptr, false);
-  if (!p.is_object() || !p.contains("after") || p.value("sort", "") != state_->sort_field ||
-      state_->sort_field.empty()) {
+  if (!p.is_object() || !p.contains("after") || !p.contains("sort") || !p["sort"].is_string() ||
+      p["sort"].get<std::string>() != state_->sort_field || state_->sort_field.empty()) {
     return absl::FailedPreconditionError(StrCat(
         "elasticsearch: task ", task.id, " was checkpointed at ", position,
         ", which does not fit reading index '", state_->config.index, "' sorted by '",
