@@ -448,6 +448,8 @@ def test_lost_scrolls_are_reopened_after_the_last_pk(es8, numeric_index, testbed
     assert proc.returncode == 0, log[-5000:]
     assert "reading on in a new one after id" in log, log[-5000:]
     assert dumped_ids(out) == sorted(expected["ids"].tolist())
+    stats = http.request("GET", "/_nodes/stats/indices/search")
+    assert sum(n["indices"]["search"]["scroll_current"] for n in stats["nodes"].values()) == 0
 
 
 def test_killed_dump_continues_inside_its_slices(es8, numeric_index, testbed_s3, mm_binary,

@@ -83,10 +83,15 @@ struct EsSource::State {
   }
 
   // The point in time `lost` is gone (expired, or its node restarted): the next Pit() opens
-  // a new one, unless another slice has done so already.
+  // a new one, unless another slice has done so already. Whatever is left of it on shards
+  // that still hold it is closed now rather than when its keep-alive runs out.
   void ForgetPit(const std::string& lost) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (pit_id == lost) pit_id.clear();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (pit_id != lost) return;
+      pit_id.clear();
+    }
+    client->Send("DELETE", "/_pit", json{{"id", lost}}.dump()).IgnoreError();
   }
 
   // The request body of a page without pit / search_after / scroll: documents of `slice`
@@ -150,7 +155,7 @@ class EsSliceReader : public BatchReader {
         after_(after),
         last_sort_value_(std::move(after)) {}
 
-  ~EsSliceReader() override { ClearScroll(); }
+  ~EsSliceReader() override { ClearScroll(/*warn=*/true); }
 
   const SchemaPtr& schema() const override { return state_->schema.schema; }
 
@@ -208,7 +213,7 @@ class EsSliceReader : public BatchReader {
                    last_sort_value_.empty() ? "(start)" : last_sort_value_);
       *batch = Batch(state_->schema.schema);
       if (state_->use_pit) state_->ForgetPit(pit_);
-      scroll_id_.clear();  // gone with its context
+      ClearScroll(/*warn=*/false);  // what is left of it on shards that still hold it
       search_after_.clear();
       after_ = last_sort_value_;
     }
@@ -232,11 +237,12 @@ class EsSliceReader : public BatchReader {
                        json{{"scroll", kKeepAlive}, {"scroll_id", scroll_id_}}.dump());
   }
 
-  void ClearScroll() {
+  void ClearScroll(bool warn) {
     if (scroll_id_.empty()) return;
     auto cleared = state_->client->Send("DELETE", "/_search/scroll",
                                         json{{"scroll_id", json::array({scroll_id_})}}.dump());
-    if (!cleared.ok()) spdlog::warn("elasticsearch: clearing a scroll failed");
+    if (!cleared.ok() && warn) spdlog::warn("elasticsearch: clearing a scroll failed");
+    scroll_id_.clear();
   }
 
   // Without a pk order there is no place to continue from: say what a rerun does.
