@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/curl_handle_pool.h"
 #include "storage/s3_xml.h"
 
 namespace mm {
@@ -160,36 +161,6 @@ int OnSeek(void* user, curl_off_t offset, int origin) {
 
 }  // namespace
 
-struct S3Client::Pool {
-  std::mutex mu;
-  std::vector<CURL*> idle;
-
-  ~Pool() {
-    for (CURL* h : idle) curl_easy_cleanup(h);
-  }
-  CURL* Acquire() {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!idle.empty()) {
-        CURL* h = idle.back();
-        idle.pop_back();
-        return h;
-      }
-    }
-    return curl_easy_init();
-  }
-  void Release(CURL* h) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (idle.size() < kMaxIdleHandles) {
-        idle.push_back(h);
-        return;
-      }
-    }
-    curl_easy_cleanup(h);
-  }
-};
-
 std::string S3Client::Response::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (k == name) return v;
@@ -197,7 +168,8 @@ std::string S3Client::Response::Header(std::string_view name) const {
   return "";
 }
 
-S3Client::S3Client(Config config) : config_(std::move(config)), pool_(new Pool) {}
+S3Client::S3Client(Config config)
+    : config_(std::move(config)), pool_(std::make_unique<CurlHandlePool>(kMaxIdleHandles)) {}
 S3Client::~S3Client() = default;
 
 Result<std::shared_ptr<S3Client>> S3Client::Create(Config config) {

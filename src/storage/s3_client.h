@@ -19,6 +19,8 @@
 
 namespace mm {
 
+class CurlHandlePool;
+
 class S3Client {
  public:
   struct Config {
@@ -79,11 +81,10 @@ class S3Client {
   std::string ObjectName(std::string_view key) const;
 
  private:
-  struct Pool;
   explicit S3Client(Config config);
 
   Config config_;
-  std::unique_ptr<Pool> pool_;
+  std::unique_ptr<CurlHandlePool> pool_;
 };
 
 }  // namespace mm

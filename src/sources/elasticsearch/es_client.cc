@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/cancellation.h"
+#include "net/curl_handle_pool.h"
 #include "sources/elasticsearch/es_endpoint.h"
 
 namespace mm {
@@ -80,27 +81,10 @@ struct EsClient::Impl {
   std::string fingerprint;  // raw 32 bytes, or empty
   EsVersion version;
 
+  mutable CurlHandlePool handles;
   mutable std::mutex mu;
-  mutable std::vector<CURL*> idle;
   mutable size_t url_index = 0;  // the URL that answered last
 
-  ~Impl() {
-    for (CURL* h : idle) curl_easy_cleanup(h);
-  }
-
-  CURL* Acquire() const {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!idle.empty()) {
-      CURL* h = idle.back();
-      idle.pop_back();
-      return h;
-    }
-    return curl_easy_init();
-  }
-  void Release(CURL* h) const {
-    std::lock_guard<std::mutex> lock(mu);
-    idle.push_back(h);
-  }
   std::string Url() const {
     std::lock_guard<std::mutex> lock(mu);
     return urls[url_index % urls.size()];
@@ -113,7 +97,7 @@ struct EsClient::Impl {
   // One attempt. A transport failure is returned as a CURLcode with its message.
   CURLcode Perform(const std::string& method, const std::string& url, const std::string& body,
                    EsResponse* out, std::string* error) const {
-    CURL* h = Acquire();
+    CURL* h = handles.Acquire();
     if (h == nullptr) {
       *error = "curl_easy_init failed";
       return CURLE_FAILED_INIT;
@@ -163,7 +147,7 @@ struct EsClient::Impl {
       *error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     }
     curl_slist_free_all(headers);
-    Release(h);
+    handles.Release(h);
     return code;
   }
 };
