@@ -23,6 +23,8 @@ CACHE_ROOT="${MM_CACHE_DIR:-$HOME/.cache/milvus-migration}/elasticsearch"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
+# shellcheck source=lib/process_group.sh
+. "$ROOT/scripts/lib/process_group.sh"
 usage() {
   sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
@@ -125,38 +127,14 @@ HOME_DIR="$DIR/home"
 LOG_DIR="$DIR/logs"
 NODE_LOG="$LOG_DIR/node.out"
 
-group_alive() { kill -0 -- "-$1" 2>/dev/null; }
-
-recorded_pgid() {
-  local pgid
-  pgid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ "$pgid" =~ ^[0-9]+$ ]] || return 1
-  group_alive "$pgid" || return 1
-  # A recycled pid is not ours: the leader (if still there) must have been started for DIR.
-  if [ -r "/proc/$pgid/cmdline" ] && ! tr '\0' ' ' < "/proc/$pgid/cmdline" | grep -qF "$HOME_DIR"; then
-    return 1
-  fi
-  echo "$pgid"
-}
+recorded_pgid() { owned_pgid "$PIDFILE" "$HOME_DIR"; }
 
 cmd_stop() {
-  local pgid i
-  if pgid="$(recorded_pgid)"; then
-    log "stopping the node (process group $pgid)"
-    kill -TERM -- "-$pgid" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do group_alive "$pgid" || break; sleep 0.1; done
-    if group_alive "$pgid"; then
-      log "the node did not stop within 20 s of SIGTERM; sending SIGKILL"
-      kill -KILL -- "-$pgid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do group_alive "$pgid" || break; sleep 0.1; done
-      group_alive "$pgid" && die "process group $pgid survived SIGKILL"
-    fi
-  fi
+  local pgid
+  if pgid="$(recorded_pgid)"; then stop_process_group "$pgid" "the node" 20; fi
   rm -f "$PIDFILE" "$ENV_FILE"
   return 0
 }
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 dump_log() {
   [ -f "$NODE_LOG" ] && { echo "----- last 40 lines of $NODE_LOG" >&2; tail -n 40 "$NODE_LOG" | cut -c1-400 >&2; }

@@ -22,6 +22,8 @@ MARIADBD="${MM_MARIADBD:-/usr/sbin/mariadbd}"
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
+# shellcheck source=lib/process_group.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/process_group.sh"
 usage() {
   sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
@@ -52,43 +54,19 @@ LOG_DIR="$DIR/logs"
 SOCKET="$DIR/mariadb.sock"
 if [ ${#SOCKET} -gt 100 ]; then SOCKET="/tmp/mm-mariadb-$PORT.sock"; fi
 
-group_alive() { kill -0 -- "-$1" 2>/dev/null; }
-
-recorded_pgid() {
-  local pgid
-  pgid="$(cat "$PIDFILE" 2>/dev/null || true)"
-  [[ "$pgid" =~ ^[0-9]+$ ]] || return 1
-  group_alive "$pgid" || return 1
-  # A recycled pid is not ours: the leader (if still there) must have been started for DIR.
-  if [ -r "/proc/$pgid/cmdline" ] && ! tr '\0' ' ' < "/proc/$pgid/cmdline" | grep -qF "$DIR"; then
-    return 1
-  fi
-  echo "$pgid"
-}
+recorded_pgid() { owned_pgid "$PIDFILE" "$DIR"; }
 
 client() {  # root over the socket (unix_socket authentication: we are the OS root)
   mariadb --no-defaults --protocol=socket --socket="$(cat "$DIR/socket.path")" -uroot "$@"
 }
 
 cmd_stop() {
-  local pgid i
-  if pgid="$(recorded_pgid)"; then
-    log "stopping mariadbd (process group $pgid)"
-    kill -TERM -- "-$pgid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do group_alive "$pgid" || break; sleep 0.1; done
-    if group_alive "$pgid"; then
-      log "mariadbd did not stop within 15 s of SIGTERM; sending SIGKILL"
-      kill -KILL -- "-$pgid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do group_alive "$pgid" || break; sleep 0.1; done
-      group_alive "$pgid" && die "process group $pgid (mariadbd) survived SIGKILL"
-    fi
-  fi
+  local pgid
+  if pgid="$(recorded_pgid)"; then stop_process_group "$pgid" mariadbd 15; fi
   if [ -f "$DIR/socket.path" ]; then rm -f "$(cat "$DIR/socket.path")"; fi
   rm -f "$PIDFILE" "$ENV_FILE" "$DIR/socket.path"
   return 0
 }
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 dump_log() {
   local f="$LOG_DIR/mariadb.err"

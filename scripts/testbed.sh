@@ -26,6 +26,8 @@ readonly MILVUS_ROOT_PASSWORD="Milvus"   # Milvus' built-in default for user roo
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 log() { echo "$PROG: $*" >&2; }
+# shellcheck source=lib/process_group.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/process_group.sh"
 
 usage() {
   sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -57,14 +59,9 @@ PID_DIR="$DIR/pids"
 LOG_DIR="$DIR/logs"
 
 # ---------------------------------------------------------------- process control
-# Each server runs in its own session (setsid), so its pid is also its process-group id and
-# `kill -- -PGID` reaches every process it forked.
-
-group_alive() { kill -0 -- "-$1" 2>/dev/null; }
-
 # Stops the group recorded in pidfile $1: TERM, wait, then KILL; waits until it is gone.
 stop_group() {
-  local pidfile="$1" name pgid i grace=15
+  local pidfile="$1" name pgid grace=15
   name="$(basename "$pidfile" .pid)"
   # SeaweedFS 4.48's filer waits forever for its S3 subscriber on SIGTERM; its data is
   # disposable, so it gets little grace.
@@ -75,20 +72,11 @@ stop_group() {
   pgid="$(cat "$pidfile" 2>/dev/null || true)"
   if ! [[ "$pgid" =~ ^[0-9]+$ ]]; then rm -f "$pidfile"; return 0; fi
   if group_alive "$pgid"; then
-    # Guard against a recycled pid: the group leader (if still there) must belong to this bed.
-    if [ -r "/proc/$pgid/cmdline" ] && ! tr '\0' ' ' < "/proc/$pgid/cmdline" | grep -qF "$DIR"; then
+    if ! owned_pgid "$pidfile" "$DIR" >/dev/null; then
       log "pid $pgid in $pidfile is not ours any more; not killing it"
       rm -f "$pidfile"; return 0
     fi
-    log "stopping $name (process group $pgid)"
-    kill -TERM -- "-$pgid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do group_alive "$pgid" || break; sleep 0.1; done
-    if group_alive "$pgid"; then
-      log "$name did not stop within $grace s of SIGTERM; sending SIGKILL"
-      kill -KILL -- "-$pgid" 2>/dev/null || true
-      for ((i = 0; i < 100; i++)); do group_alive "$pgid" || break; sleep 0.1; done
-      group_alive "$pgid" && die "process group $pgid ($name) survived SIGKILL"
-    fi
+    stop_process_group "$pgid" "$name" "$grace"
   fi
   rm -f "$pidfile"
 }
