@@ -352,6 +352,13 @@ EsHitDecoder::~EsHitDecoder() = default;
 
 namespace {
 
+// A shard's failure that means its search context is gone: it expired, was cleared, or was
+// released while this very page was being read (ES then reports the context as closed).
+bool IsLostContext(std::string_view type, std::string_view reason) {
+  return type == "search_context_missing_exception" ||
+         (type == "illegal_state_exception" && reason.find("already closed") != reason.npos);
+}
+
 // A page some shards did not answer holds only part of its documents: never take it.
 // NotFound when every failure is a lost search context (the caller may reopen one).
 Status CheckShards(element root, const std::string& index) {
@@ -369,7 +376,7 @@ Status CheckShards(element root, const std::string& index) {
       std::string_view type, reason;
       if (f["reason"]["type"].get(type) != simdjson::SUCCESS) type = "?";
       if (f["reason"]["reason"].get(reason) != simdjson::SUCCESS) reason = "";
-      all_lost &= type == "search_context_missing_exception";
+      all_lost &= IsLostContext(type, reason);
       if (first.empty()) first = StrCat(type, ": ", reason);
     }
   }

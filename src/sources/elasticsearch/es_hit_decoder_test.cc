@@ -150,6 +150,14 @@ TEST(EsHitDecoderTest, PagesSomeShardsFailedToAnswerAreRefused) {
   EXPECT_EQ(lost.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(lost.status().message()), HasSubstr("1 of 3 shards"));
   EXPECT_EQ(batch.num_rows(), 0);
+  // A context released while the page was read: lost too.
+  auto closed = decoder.Decode(
+      R"({"_shards":{"total":3,"successful":2,"failed":1,"failures":[{"shard":2,"reason":)"
+      R"({"type":"illegal_state_exception","reason":"already closed, can't increment ref count"}}]},)" +
+          hits,
+      &batch);
+  EXPECT_EQ(closed.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(batch.num_rows(), 0);
   // Any other failure: the page is not taken either.
   auto failed = decoder.Decode(
       R"({"_shards":{"total":2,"successful":1,"failed":1,"failures":[{"shard":0,)"

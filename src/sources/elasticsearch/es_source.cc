@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "milvus/name_rules.h"
 #include "sources/elasticsearch/es_hit_decoder.h"
@@ -199,7 +201,9 @@ class EsSliceReader : public BatchReader {
   // restarted, or some shards' contexts gone) is opened again after the last sort value
   // read, when the slice is read in pk order.
   Result<EsPage> FetchOrReopen(Batch* batch) {
-    constexpr int kMaxReopens = 3;
+    // Contexts lost again and again on one page mean something keeps dropping them: give up
+    // after a few, pausing a little longer each time, and let a rerun continue.
+    constexpr int kMaxReopens = 5;
     for (int reopened = 0;; ++reopened) {
       auto body = Fetch();
       Result<EsPage> page =
@@ -211,6 +215,7 @@ class EsSliceReader : public BatchReader {
                    state_->config.index, slice_, slices_, read_,
                    std::string(page.status().message()), state_->sort_field,
                    last_sort_value_.empty() ? "(start)" : last_sort_value_);
+      if (reopened > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 * reopened));
       *batch = Batch(state_->schema.schema);
       if (state_->use_pit) state_->ForgetPit(pit_);
       ClearScroll(/*warn=*/false);  // what is left of it on shards that still hold it
