@@ -452,6 +452,33 @@ def test_lost_scrolls_are_reopened_after_the_last_pk(es8, numeric_index, testbed
     assert sum(n["indices"]["search"]["scroll_current"] for n in stats["nodes"].values()) == 0
 
 
+@pytest.mark.parametrize("pk", ["id", "_id"])
+def test_lost_scroll_answers_are_not_asked_for_again(es8, numeric_index, testbed_s3, mm_binary,
+                                                     tmp_path, pk):
+    """Every 4th scroll page is run by the node but its answer never arrives. Asking for it
+    again would return the page after it, so the slice reopens after its last pk (long pk) and
+    holds every document exactly once; without a pk order the run stops and says so."""
+    from answer_dropping_proxy import AnswerDroppingProxy
+
+    index, expected = numeric_index
+    out = tmp_path / "out"
+    fields = [dict(f, pk=(f["name"] == pk)) for f in NUMERIC_FIELDS]
+    with AnswerDroppingProxy(es8["MM_ES_URL"], "/_search/scroll", drop_every=4) as proxy:
+        config = es_config(dict(es8, MM_ES_URL=proxy.url), testbed_s3, index, fields, str(out),
+                           target_mode="local", collection="unused_name", limit=2,
+                           reader_buffer=250)
+        config["source"]["es"].update(slices=2, readMode="scroll")
+        done = run(mm_binary, "dump", write_yaml(tmp_path / "m.yaml", config))
+    assert proxy.dropped > 0
+    if pk == "id":
+        assert done.returncode == 0, done.describe()
+        assert "the server may have answered it, so it is not sent again" in done.output
+        assert dumped_ids(out) == sorted(expected["ids"].tolist())
+    else:
+        assert done.returncode != 0, done.describe()
+        assert "reads this slice again from its start" in done.output, done.describe()
+
+
 def test_killed_dump_continues_inside_its_slices(es8, numeric_index, testbed_s3, mm_binary,
                                                  tmp_path):
     """The dump is killed once a slice has checkpointed a part; the rerun keeps that part,

@@ -16,6 +16,7 @@
 #include "core/cancellation.h"
 #include "net/curl_handle_pool.h"
 #include "sources/elasticsearch/es_endpoint.h"
+#include "sources/elasticsearch/es_error.h"
 
 namespace mm {
 namespace {
@@ -71,6 +72,13 @@ bool TransientStatus(long status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
+// Failures after which the server surely has not run the request: no connection was made,
+// or Elasticsearch turned it away before running it (429 queue full, 503 no shard ready).
+bool Unsent(CURLcode code, long status) {
+  if (code != CURLE_OK) return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST;
+  return status == 429 || status == 503;
+}
+
 }  // namespace
 
 struct EsClient::Impl {
@@ -96,7 +104,7 @@ struct EsClient::Impl {
 
   // One attempt. A transport failure is returned as a CURLcode with its message.
   CURLcode Perform(const std::string& method, const std::string& url, const std::string& body,
-                   EsResponse* out, std::string* error) const {
+                   EsRetry retry, EsResponse* out, std::string* error) const {
     CURL* h = handles.Acquire();
     if (h == nullptr) {
       *error = "curl_easy_init failed";
@@ -118,6 +126,10 @@ struct EsClient::Impl {
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout_ms));
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    // libcurl sends a request again by itself when a reused connection closes before any
+    // answer, which for a scroll page would skip it silently; on a new connection it never
+    // does.
+    if (retry == EsRetry::kUnsentOnly) curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnWrite);
@@ -159,14 +171,14 @@ const EsVersion& EsClient::version() const { return impl_->version; }
 const std::string& EsClient::base_url() const { return impl_->urls.front(); }
 
 Result<EsResponse> EsClient::Send(const std::string& method, const std::string& path,
-                                  const std::string& body) const {
+                                  const std::string& body, EsRetry retry) const {
   const auto start = std::chrono::steady_clock::now();
   int64_t backoff_ms = impl_->options.first_backoff_ms;
   for (int attempt = 1;; ++attempt) {
     const std::string base = impl_->Url();
     EsResponse response;
     std::string error;
-    CURLcode code = impl_->Perform(method, base + path, body, &response, &error);
+    CURLcode code = impl_->Perform(method, base + path, body, retry, &response, &error);
     std::string why;
     if (code != CURLE_OK) {
       if (!TransientCurlError(code)) {
@@ -185,6 +197,11 @@ Result<EsResponse> EsClient::Send(const std::string& method, const std::string& 
     } else {
       return response;
     }
+    if (retry == EsRetry::kUnsentOnly && !Unsent(code, response.status)) {
+      return absl::AbortedError(StrCat("elasticsearch ", method, " ", base, path, ": ", why,
+                                       "; the server may have answered it, so it is not sent "
+                                       "again"));
+    }
     const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - start)
                               .count();
@@ -202,12 +219,15 @@ Result<EsResponse> EsClient::Send(const std::string& method, const std::string& 
 }
 
 Result<std::string> EsClient::Call(const std::string& method, const std::string& path,
-                                   const std::string& body) const {
-  ASSIGN_OR_RETURN(EsResponse r, Send(method, path, body));
+                                   const std::string& body, EsRetry retry) const {
+  ASSIGN_OR_RETURN(EsResponse r, Send(method, path, body, retry));
   if (r.status >= 200 && r.status < 300) return std::move(r.body);
   const std::string what = StrCat("elasticsearch ", method, " ", path, " at ",
                                   impl_->urls.front(), ": HTTP ", r.status, " ",
                                   EsErrorReason(r.body));
+  // A scroll or point in time released while this request was answered fails with a 500:
+  // it is as gone as one that answers 404, and the reader reopens it the same way.
+  if (IsLostSearchContextError(r.body)) return absl::NotFoundError(what);
   switch (r.status) {
     case 401: return absl::UnauthenticatedError(what + " (check source.es credentials)");
     case 403: return absl::PermissionDeniedError(what);
@@ -215,28 +235,6 @@ Result<std::string> EsClient::Call(const std::string& method, const std::string&
     case 400: return absl::InvalidArgumentError(what);
     default: return absl::UnavailableError(what);
   }
-}
-
-std::string EsErrorReason(const std::string& body) {
-  auto json = nlohmann::json::parse(body, nullptr, false);
-  if (json.is_object() && json.contains("error")) {
-    const auto& e = json["error"];
-    if (e.is_string()) return e.get<std::string>();
-    if (e.is_object()) {
-      std::string type = e.value("type", "");
-      std::string reason = e.value("reason", "");
-      std::string text = type.empty() ? reason : StrCat(type, ": ", reason);
-      // "all shards failed" says nothing; the first root cause says why.
-      if (e.contains("root_cause") && e["root_cause"].is_array() && !e["root_cause"].empty() &&
-          e["root_cause"][0].is_object()) {
-        const auto& cause = e["root_cause"][0];
-        std::string why = StrCat(cause.value("type", ""), ": ", cause.value("reason", ""));
-        if (why != text) text = text.empty() ? why : StrCat(text, " (", why, ")");
-      }
-      return text;
-    }
-  }
-  return body.substr(0, 200);
 }
 
 Result<std::unique_ptr<EsClient>> EsClient::Connect(const EsConnectionConfig& connection,

@@ -33,6 +33,14 @@ struct EsResponse {
   std::string body;
 };
 
+// Which failures a request may be sent again after. A scroll request moves its cursor on
+// when the server runs it, so sending it again after an answer that got lost (a timeout, a
+// dropped connection, a proxy's 502/504) would silently skip a page.
+enum class EsRetry {
+  kTransient,   // any transient failure: the request can be repeated (searches, PIT, GET)
+  kUnsentOnly,  // only failures where the server surely did not run it (no connection, 429, 503)
+};
+
 class EsClient {
  public:
   // Resolves the URLs, sets up TLS (CA file, fingerprint pinning) and auth, then asks the
@@ -48,22 +56,20 @@ class EsClient {
 
   // `method` GET/POST/DELETE; `path` starts with '/'; `body` JSON or empty. Any HTTP status
   // is returned as is, after retries of the transient ones; transport failures that outlive
-  // the retry budget are Unavailable.
+  // the retry budget are Unavailable. With kUnsentOnly, a failure the server may have run
+  // the request through is Aborted at once.
   Result<EsResponse> Send(const std::string& method, const std::string& path,
-                          const std::string& body = "") const;
+                          const std::string& body = "", EsRetry retry = EsRetry::kTransient) const;
   // Send, then any status other than 2xx becomes an error naming the request and the
-  // server's reason (error.type / error.reason).
+  // server's reason (error.type / error.reason). A search context that is gone (404, or
+  // released while answering) is NotFound.
   Result<std::string> Call(const std::string& method, const std::string& path,
-                           const std::string& body = "") const;
+                           const std::string& body = "", EsRetry retry = EsRetry::kTransient) const;
 
  private:
   struct Impl;
   explicit EsClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// The server's error reason from an error body ({"error":{"type","reason"}}), or a prefix
-// of the body when it has none.
-std::string EsErrorReason(const std::string& body);
 
 }  // namespace mm

@@ -9,6 +9,8 @@
 #include <limits>
 #include <simdjson.h>
 
+#include "sources/elasticsearch/es_error.h"
+
 namespace mm {
 namespace {
 
@@ -352,13 +354,6 @@ EsHitDecoder::~EsHitDecoder() = default;
 
 namespace {
 
-// A shard's failure that means its search context is gone: it expired, was cleared, or was
-// released while this very page was being read (ES then reports the context as closed).
-bool IsLostContext(std::string_view type, std::string_view reason) {
-  return type == "search_context_missing_exception" ||
-         (type == "illegal_state_exception" && reason.find("already closed") != reason.npos);
-}
-
 // A page some shards did not answer holds only part of its documents: never take it.
 // NotFound when every failure is a lost search context (the caller may reopen one).
 Status CheckShards(element root, const std::string& index) {
@@ -376,7 +371,7 @@ Status CheckShards(element root, const std::string& index) {
       std::string_view type, reason;
       if (f["reason"]["type"].get(type) != simdjson::SUCCESS) type = "?";
       if (f["reason"]["reason"].get(reason) != simdjson::SUCCESS) reason = "";
-      all_lost &= IsLostContext(type, reason);
+      all_lost &= IsLostSearchContext(type, reason);
       if (first.empty()) first = StrCat(type, ": ", reason);
     }
   }

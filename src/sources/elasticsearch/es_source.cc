@@ -208,7 +208,12 @@ class EsSliceReader : public BatchReader {
       auto body = Fetch();
       Result<EsPage> page =
           body.ok() ? decoder_.Decode(*body, batch) : Result<EsPage>(body.status());
-      if (page.ok() || page.status().code() != absl::StatusCode::kNotFound) return page;
+      // NotFound: the context is gone. Aborted: a scroll page's answer was lost, and the
+      // scroll has moved past it. Either way the slice goes on after its last sort value.
+      if (page.ok() || (page.status().code() != absl::StatusCode::kNotFound &&
+                        page.status().code() != absl::StatusCode::kAborted)) {
+        return page;
+      }
       if (state_->sort_field.empty() || reopened == kMaxReopens) return Lost(page.status());
       spdlog::warn("elasticsearch: index '{}' slice {} of {}: the search context was lost "
                    "after {} documents ({}); reading on in a new one after {} {}",
@@ -239,7 +244,8 @@ class EsSliceReader : public BatchReader {
                          state_->Query(slice_, slices_, after_).dump());
     }
     return client.Call("POST", "/_search/scroll",
-                       json{{"scroll", kKeepAlive}, {"scroll_id", scroll_id_}}.dump());
+                       json{{"scroll", kKeepAlive}, {"scroll_id", scroll_id_}}.dump(),
+                       EsRetry::kUnsentOnly);
   }
 
   void ClearScroll(bool warn) {
