@@ -84,6 +84,14 @@ struct EsSource::State {
     return pit_id;
   }
 
+  // A search through the point in time `used` answered with `returned`: ES may hand out a
+  // new id for the same point in time with any page, and asks clients to go on with the
+  // newest. Slices share one, so it changes only if no other slice has replaced it since.
+  void UpdatePit(const std::string& used, const std::string& returned) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!returned.empty() && pit_id == used) pit_id = returned;
+  }
+
   // The point in time `lost` is gone (expired, or its node restarted): the next Pit() opens
   // a new one, unless another slice has done so already. Whatever is left of it on shards
   // that still hold it is closed now rather than when its keep-alive runs out.
@@ -166,6 +174,7 @@ class EsSliceReader : public BatchReader {
     Batch batch(state_->schema.schema);
     ASSIGN_OR_RETURN(EsPage page, FetchOrReopen(&batch));
     if (!page.scroll_id.empty()) scroll_id_ = page.scroll_id;
+    if (state_->use_pit) state_->UpdatePit(pit_, page.pit_id);
     if (page.hits == 0) {
       done_ = true;
       return std::optional<Batch>();
