@@ -153,8 +153,8 @@ TEST(EsHitDecoderTest, PagesSomeShardsFailedToAnswerAreRefused) {
   // A context released while the page was read: lost too.
   auto closed = decoder.Decode(
       R"({"_shards":{"total":3,"successful":2,"failed":1,"failures":[{"shard":2,"reason":)"
-      R"({"type":"illegal_state_exception","reason":"already closed, can't increment ref count"}}]},)" +
-          hits,
+      R"({"type":"illegal_state_exception",)"
+      R"("reason":"already closed, can't increment ref count"}}]},)" + hits,
       &batch);
   EXPECT_EQ(closed.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(batch.num_rows(), 0);
