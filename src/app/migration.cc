@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "app/endpoints.h"
 #include "pipeline/dump_job.h"
 #include "pipeline/load_job.h"
+#include "pipeline/output_lock.h"
 
 namespace mm {
 namespace {
@@ -41,30 +44,65 @@ Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& mi
                s.parts_skipped ? StrCat(", ", s.parts_skipped, " part(s) imported earlier") : "");
   if (config.cleanup) {
     spdlog::info("load: deleting the dumped files in {} (loader.cleanup)", output.Describe());
-    RETURN_IF_ERROR(output.DeletePrefix(""));
+    // Everything but the lock, which this run still holds (and releases at its end).
+    ASSIGN_OR_RETURN(std::vector<FileInfo> files, output.List(""));
+    std::set<std::string> folders;
+    for (const auto& f : files) {
+      const size_t slash = f.path.find('/');
+      if (slash != std::string::npos) {
+        folders.insert(f.path.substr(0, slash));
+      } else if (f.path != OutputLock::kFileName) {
+        RETURN_IF_ERROR(output.Delete(f.path));
+      }
+    }
+    for (const auto& folder : folders) RETURN_IF_ERROR(output.DeletePrefix(folder));
   }
   return absl::OkStatus();
+}
+
+// One run per output: runs `body` holding the output's migration.lock, taken before
+// anything in the output is read or deleted and released however `body` ends. A lock lost
+// meanwhile (taken over by another run) stops the run and is its error.
+template <typename Body>
+Status WithOutputLock(const MigrationConfig& config, Storage& output, const char* command,
+                      Body&& body) {
+  ASSIGN_OR_RETURN(std::chrono::seconds lease, LockLeaseFromEnvironment());
+  ASSIGN_OR_RETURN(std::unique_ptr<OutputLock> lock,
+                   OutputLock::Acquire(&output, OutputLockOptions{.command = command,
+                                                                  .lease = lease,
+                                                                  .force = config.force_unlock}));
+  Status st = body();
+  Status lost = lock->lost();
+  Status released = lock->Release();
+  if (!lost.ok()) return lost;
+  if (!released.ok()) {
+    spdlog::warn("could not release the output lock: {}", std::string(released.message()));
+  }
+  return st;
 }
 
 }  // namespace
 
 Status Dump(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
-  return DumpWith(config, *output);
+  return WithOutputLock(config, *output, "dump", [&] { return DumpWith(config, *output); });
 }
 
 Status Load(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
-  return LoadWith(config, *output, *milvus);
+  return WithOutputLock(config, *output, "load",
+                        [&] { return LoadWith(config, *output, *milvus); });
 }
 
 Status Start(const MigrationConfig& config) {
   // Fail before the long dump if the target is unreachable.
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
-  RETURN_IF_ERROR(DumpWith(config, *output));
-  return LoadWith(config, *output, *milvus);
+  return WithOutputLock(config, *output, "start", [&]() -> Status {
+    RETURN_IF_ERROR(DumpWith(config, *output));
+    return LoadWith(config, *output, *milvus);
+  });
 }
 
 }  // namespace mm

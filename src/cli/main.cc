@@ -28,7 +28,7 @@ int Finish(const mm::Status& st, const char* name) {
   return 0;
 }
 
-int RunWithConfig(const std::string& path, const std::string& collections,
+int RunWithConfig(const std::string& path, const std::string& collections, bool force_unlock,
                   mm::Status (*command)(const mm::MigrationConfig&), const char* name) {
   auto config = mm::LoadMigrationConfig(path);
   if (config.ok() && !collections.empty()) {
@@ -36,6 +36,7 @@ int RunWithConfig(const std::string& path, const std::string& collections,
       config->collections.emplace_back(part.data(), part.size());
     }
   }
+  if (config.ok()) config->force_unlock = force_unlock;
   mm::Status st = config.ok() ? command(*config) : config.status();
   return Finish(st, name);
 }
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string config = kDefaultConfig;
   std::string collections;
+  bool force_unlock = false;
 
   struct Command {
     const char* name;
@@ -70,6 +72,9 @@ int main(int argc, char** argv) {
       sub->add_option("--col", collections,
                       "Milvus 1.x collections to migrate, comma-separated (default: all)");
     }
+    sub->add_flag("--force-unlock", force_unlock,
+                  "take over the output's migration.lock at once, for a run known to be dead "
+                  "(otherwise a killed run's lock is taken over once its lease expires)");
     sub->callback([&chosen, &c] { chosen = &c; });
   }
   mm::ExportMetaRequest export_request;
@@ -95,5 +100,5 @@ int main(int argc, char** argv) {
     return Finish(written.status(), "export");
   }
   if (chosen == nullptr) return 0;
-  return RunWithConfig(config, collections, chosen->run, chosen->name);
+  return RunWithConfig(config, collections, force_unlock, chosen->run, chosen->name);
 }

@@ -56,6 +56,8 @@ struct MigrationConfig {
   std::string meta_remote_file;  // meta.remoteMetaFile: a meta.json in source.remote's bucket
   // Only these 1.x collections (`dump --col a,b`); empty means all.
   std::vector<std::string> collections;
+  // Take over the output's migration.lock even if it has not expired (`--force-unlock`).
+  bool force_unlock = false;
   // 1.x names to 2.x names, for names 2.x rejects or that should change
   // (target.create.collection.nameMap, target.create.partition.nameMap: tag -> name).
   std::map<std::string, std::string> collection_name_map;

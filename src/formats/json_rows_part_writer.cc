@@ -363,6 +363,7 @@ Result<PartInfo> JsonRowsPartWriter::Finish() {
   if (done_) return absl::FailedPreconditionError(StrCat(FilePath(), ": Finish twice"));
   chunk_.append("\n]}\n");
   Status st = FlushChunk();
+  const uint64_t size = file_->Size();
   if (st.ok()) st = file_->Close();
   if (!st.ok()) {
     Abandon();
@@ -372,6 +373,7 @@ Result<PartInfo> JsonRowsPartWriter::Finish() {
   PartInfo info;
   info.dir = dir_;
   info.files = {FilePath()};
+  info.file_bytes = {size};
   info.partition = partition_;
   info.rows = rows_;
   info.bytes = flushed_;

@@ -57,12 +57,14 @@ Result<PartInfo> NumpyPartWriter::Finish() {
     const FieldSchema& field = schema_->fields[ff.column];
     ASSIGN_OR_RETURN(NpyArray array, NpyArrayForField(field, rows_));
     Status st = ff.file->RewritePrefix(EncodeNpyHeader(array));
+    const uint64_t size = ff.file->Size();
     if (st.ok()) st = ff.file->Close();
     if (!st.ok()) {
       Abandon();
       return st;
     }
     info.files.push_back(dir_ + "/" + field.name + ".npy");
+    info.file_bytes.push_back(size);
   }
   done_ = true;
   return info;

@@ -23,6 +23,9 @@ struct PartInfo {
   // Storage paths of the files one import request carries: one .npy per field (schema
   // order) for NumPy parts, the single rows.json for JSON-rows parts.
   std::vector<std::string> files;
+  // The exact size in bytes of each of `files`, same order, so a reader of the checkpoint
+  // can tell a lost or truncated file. Empty in manifests written before it was recorded.
+  std::vector<uint64_t> file_bytes;
   std::string partition;           // "" for the default partition
   int64_t rows = 0;
   uint64_t bytes = 0;              // payload bytes over all files

@@ -8,6 +8,7 @@
 
 #include "core/cancellation.h"
 #include "formats/part_writer.h"
+#include "pipeline/part_check.h"
 #include "pipeline/parallel_for.h"
 #include "pipeline/progress.h"
 
@@ -170,6 +171,20 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     }
     manifest = std::move(*previous);
   }
+  // Writes killed runs left unfinished (hidden temporary files, incomplete multipart
+  // uploads), in the folders this dump owns. Under the output lock, none is in progress.
+  std::set<std::string> folders;
+  for (const auto& plan : plans) folders.insert(plan.schema->collection);
+  for (const auto& c : manifest.collections) folders.insert(c.schema.collection);
+  int abandoned = 0;
+  for (const auto& folder : folders) {
+    ASSIGN_OR_RETURN(int n, storage.RemoveAbandonedWrites(folder));
+    abandoned += n;
+  }
+  if (abandoned > 0) {
+    spdlog::info("dump: removed {} unfinished write(s) of an earlier run (temporary files or "
+                 "incomplete multipart uploads) in {}", abandoned, storage.Describe());
+  }
   manifest.source = options.source_kind;
   manifest.source_id = options.source_id;
   manifest.dump_complete = false;
@@ -208,6 +223,26 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     collections.push_back(std::move(cm));
   }
   manifest.collections = std::move(collections);
+
+  // The parts an earlier run recorded must still be there, whole: a task with a missing or
+  // short part is dumped again rather than skipped (its parts are replaced).
+  ASSIGN_OR_RETURN(std::vector<PartProblem> problems, CheckParts(storage, manifest));
+  std::set<std::pair<size_t, std::string>> redo;
+  for (const auto& p : problems) {
+    if (!redo.insert({p.collection, p.task}).second) continue;
+    CollectionManifest& cm = manifest.collections[p.collection];
+    if (plans[p.collection].tasks_resumable) {
+      spdlog::warn("dump: part {} of task {} ('{}'): {}; dumping task {} again", p.part_dir,
+                   p.task, cm.schema.collection, p.Describe(storage), p.task);
+      cm.tasks.erase(p.task);
+    } else {
+      // Its tasks cannot be read again identically alone (a new point in time): all again.
+      spdlog::warn("dump: part {} of task {} ('{}'): {}; dumping '{}' again from the start",
+                   p.part_dir, p.task, cm.schema.collection, p.Describe(storage),
+                   cm.schema.collection);
+      cm.tasks.clear();
+    }
+  }
   RETURN_IF_ERROR(store.Reset(manifest));
 
   DumpSummary summary;

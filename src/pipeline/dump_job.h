@@ -29,7 +29,8 @@ struct DumpSummary {
 };
 
 // Dumps everything `source` plans into `storage` (whose root is the output directory) and
-// marks the manifest complete. REQUIRES: `store` reads and writes that same storage.
+// marks the manifest complete. REQUIRES: `store` reads and writes that same storage, and
+// the caller holds its OutputLock (this deletes leftovers it finds there).
 Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,
                             const DumpOptions& options);
 

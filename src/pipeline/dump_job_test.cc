@@ -60,6 +60,39 @@ TEST(DumpJobTest, FailedTaskLeavesNoPartsAndRerunResumes) {
   EXPECT_EQ(summary->rows, 150);
 }
 
+// A finished dump whose output lost a part (deleted, or cut short by a full disk): the rerun
+// does not skip that task but dumps it again, and only it.
+TEST(DumpJobTest, LostOrTruncatedPartIsDumpedAgainOnRerun) {
+  for (bool truncate : {false, true}) {
+    MemoryStorage storage;
+    ManifestStore store(&storage);
+    CountingSource first(3, 50);
+    ASSERT_TRUE(RunDump(first, storage, store, {.workers = 1, .part_bytes = 160,
+                                                .source_kind = "test", .source_id = "s"})
+                    .ok());
+    const PartInfo victim = store.Snapshot().collections[0].tasks.at("t1").parts[2];
+    ASSERT_EQ(victim.file_bytes.size(), victim.files.size());
+    const std::string file = victim.files[1];
+    const std::string whole = storage.Content(file);
+    EXPECT_EQ(whole.size(), victim.file_bytes[1]);
+    if (truncate) {
+      storage.Put(file, whole.substr(0, whole.size() / 2));
+    } else {
+      ASSERT_TRUE(storage.Delete(file).ok());
+    }
+
+    CountingSource source(3, 50);
+    auto summary = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                    .source_kind = "test", .source_id = "s"});
+    ASSERT_TRUE(summary.ok()) << summary.status();
+    EXPECT_EQ(summary->tasks_skipped, 2) << "truncate=" << truncate;
+    EXPECT_EQ(source.opened(), 1);
+    EXPECT_EQ(summary->rows, 150);
+    EXPECT_EQ(storage.Content(file), whole);
+    EXPECT_TRUE(store.Snapshot().dump_complete);
+  }
+}
+
 // The int64 ids of a NumPy part's id.npy (after its 128-byte header).
 std::vector<int64_t> PartIds(MemoryStorage& storage, const PartInfo& part) {
   const std::string text = storage.Content(part.dir + "/id.npy");

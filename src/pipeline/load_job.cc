@@ -8,6 +8,7 @@
 
 #include "core/cancellation.h"
 #include "pipeline/parallel_for.h"
+#include "pipeline/part_check.h"
 
 namespace mm {
 namespace {
@@ -198,6 +199,34 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
   if (!loaded->dump_complete) {
     return absl::FailedPreconditionError(StrCat("the dump in ", storage.Describe(),
                                                 " is incomplete: rerun dump (it resumes)"));
+  }
+  // The dump's manifest is not trusted unchecked: every part not yet imported must be in
+  // storage, whole, and the rows it records must add up.
+  ASSIGN_OR_RETURN(std::vector<PartProblem> problems, CheckParts(storage, *loaded));
+  std::erase_if(problems, [&](const PartProblem& p) {
+    const auto& imports = loaded->collections[p.collection].load.imports;
+    auto it = imports.find(p.part_dir);
+    return it != imports.end() && it->second.completed;
+  });
+  if (!problems.empty()) {
+    const PartProblem& p = problems.front();
+    return absl::DataLossError(StrCat(
+        "part ", p.part_dir, " of collection '", loaded->collections[p.collection].schema.collection,
+        "' (task ", p.task, ") is damaged: ", p.Describe(storage),
+        problems.size() > 1 ? StrCat("; ", problems.size(), " file(s) in all") : "",
+        ". Rerun dump (it dumps the damaged tasks again), then load"));
+  }
+  for (const auto& c : loaded->collections) {
+    int64_t rows = 0;
+    for (const auto& [id, task] : c.tasks) {
+      for (const auto& part : task.parts) rows += part.rows;
+    }
+    if (rows != c.total_rows) {
+      return absl::DataLossError(StrCat(
+          storage.Describe(), "/", ManifestStore::kFileName, ": collection '",
+          c.schema.collection, "' records ", c.total_rows, " rows but its parts hold ", rows,
+          ". Rerun dump"));
+    }
   }
   const auto start = Clock::now();
   LoadSummary summary;

@@ -36,6 +36,7 @@ struct LoadSummary {
   double seconds = 0;
 };
 
+// REQUIRES: the caller holds the OutputLock of `storage`.
 Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStore& store,
                             const LoadOptions& options);
 

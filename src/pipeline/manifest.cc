@@ -1,6 +1,7 @@
 #include "pipeline/manifest.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace mm {
 namespace {
@@ -36,8 +37,10 @@ FieldSchema FieldFromJson(const json& j) {
 }
 
 json PartToJson(const PartInfo& p) {
-  return json{{"dir", p.dir}, {"files", p.files}, {"partition", p.partition},
-              {"rows", p.rows}, {"bytes", p.bytes}};
+  json j{{"dir", p.dir}, {"files", p.files}, {"partition", p.partition},
+         {"rows", p.rows}, {"bytes", p.bytes}};
+  if (!p.file_bytes.empty()) j["file_bytes"] = p.file_bytes;
+  return j;
 }
 
 PartInfo PartFromJson(const json& j) {
@@ -47,6 +50,11 @@ PartInfo PartFromJson(const json& j) {
   p.partition = j.value("partition", "");
   p.rows = j.at("rows").get<int64_t>();
   p.bytes = j.value("bytes", uint64_t{0});
+  p.file_bytes = j.value("file_bytes", std::vector<uint64_t>{});
+  if (!p.file_bytes.empty() && p.file_bytes.size() != p.files.size()) {
+    throw std::invalid_argument(StrCat("part ", p.dir, " lists ", p.files.size(),
+                                       " files but ", p.file_bytes.size(), " file sizes"));
+  }
   return p;
 }
 
@@ -146,6 +154,8 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
     }
     return m;
   } catch (const json::exception& e) {
+    return absl::DataLossError(StrCat(name, ": malformed manifest: ", e.what()));
+  } catch (const std::invalid_argument& e) {  // from PartFromJson
     return absl::DataLossError(StrCat(name, ": malformed manifest: ", e.what()));
   }
 }

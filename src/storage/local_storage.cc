@@ -1,6 +1,7 @@
 #include "storage/local_storage.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -248,6 +250,42 @@ class LocalWritableFile : public CommittingFile {
   uint64_t size_ = 0;     // flushed_ + buffered_
 };
 
+// 64-bit FNV-1a of the content, in hex: the version of a small file. The content of the
+// files compared this way (the output lock) carries a random owner token, so two
+// different contents with one digest are not a practical concern.
+std::string ContentVersion(std::string_view content) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : content) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(h));
+  return std::string(out, 16);
+}
+
+// An exclusive flock(2) on a directory, held for a compare-and-swap; released on
+// destruction (and by the kernel if the process dies).
+class DirectoryLock {
+ public:
+  static Result<std::unique_ptr<DirectoryLock>> Lock(const std::string& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open directory", dir);
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(err, "cannot lock (flock) directory", dir);
+    }
+    return std::unique_ptr<DirectoryLock>(new DirectoryLock(fd));
+  }
+  ~DirectoryLock() { ::close(fd_); }  // closing releases the flock
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 std::string JoinRoot(const std::string& root, std::string_view rel) {
   if (rel.empty()) return root;
   return root == "/" ? StrCat("/", rel) : StrCat(root, "/", rel);
@@ -354,6 +392,66 @@ Result<bool> LocalStorage::Exists(std::string_view path) {
     return ErrnoStatus(errno, "cannot stat", full);
   }
   return S_ISREG(st.st_mode);
+}
+
+Result<std::optional<VersionedFile>> LocalStorage::ReadVersionedAt(const std::string& full) {
+  auto file = OpenLocalFile(full);
+  if (absl::IsNotFound(file.status())) return std::optional<VersionedFile>();
+  RETURN_IF_ERROR(file.status());
+  ASSIGN_OR_RETURN(std::string content, ReadWholeFile(**file));
+  std::string version = ContentVersion(content);
+  return std::optional<VersionedFile>(VersionedFile{std::move(content), std::move(version)});
+}
+
+Result<std::optional<VersionedFile>> LocalStorage::ReadVersioned(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string full, Resolve(path, /*allow_root=*/false));
+  return ReadVersionedAt(full);
+}
+
+Result<std::optional<std::string>> LocalStorage::WriteIfVersion(
+    std::string_view path, std::string_view content, const std::optional<std::string>& expected) {
+  ASSIGN_OR_RETURN(std::string full, Resolve(path, /*allow_root=*/false));
+  ASSIGN_OR_RETURN(auto held, DirectoryLock::Lock(root_));
+  ASSIGN_OR_RETURN(std::optional<VersionedFile> current, ReadVersionedAt(full));
+  if (current.has_value() != expected.has_value() ||
+      (current && current->version != *expected)) {
+    return std::optional<std::string>();
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, OpenWrite(path));
+  RETURN_IF_ERROR(file->Append(content));
+  RETURN_IF_ERROR(file->Close());
+  return std::optional<std::string>(ContentVersion(content));
+}
+
+Result<bool> LocalStorage::DeleteIfVersion(std::string_view path, const std::string& expected) {
+  ASSIGN_OR_RETURN(std::string full, Resolve(path, /*allow_root=*/false));
+  ASSIGN_OR_RETURN(auto held, DirectoryLock::Lock(root_));
+  ASSIGN_OR_RETURN(std::optional<VersionedFile> current, ReadVersionedAt(full));
+  if (!current || current->version != expected) return false;
+  RETURN_IF_ERROR(Delete(path));
+  return true;
+}
+
+Result<int> LocalStorage::RemoveAbandonedWrites(std::string_view prefix) {
+  ASSIGN_OR_RETURN(std::string dir, Resolve(prefix, /*allow_root=*/true));
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return 0;
+  std::vector<std::string> doomed;
+  fs::recursive_directory_iterator it(dir, ec), end;
+  if (ec) return ErrorCodeStatus(ec, "cannot list directory", dir);
+  for (; it != end; it.increment(ec)) {
+    if (ec) return ErrorCodeStatus(ec, "cannot list directory", dir);
+    std::error_code entry_ec;
+    if (it->is_regular_file(entry_ec) && IsTempName(it->path().filename().string())) {
+      doomed.push_back(it->path().string());
+    }
+  }
+  for (const auto& path : doomed) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return ErrnoStatus(errno, "cannot delete the abandoned temporary file", path);
+    }
+  }
+  return static_cast<int>(doomed.size());
 }
 
 std::string LocalStorage::ImportPath(std::string_view path) const {

@@ -31,6 +31,16 @@ class LocalStorage : public Storage {
   Status Delete(std::string_view path) override;
   Status DeletePrefix(std::string_view prefix) override;
   Result<bool> Exists(std::string_view path) override;
+  // Conditional calls hold an flock(2) on the root directory while they compare and write
+  // (so they are atomic between processes on one host, and on NFS where flock is honoured);
+  // the version is a digest of the content. Writes are temp-then-rename, like OpenWrite.
+  Result<std::optional<VersionedFile>> ReadVersioned(std::string_view path) override;
+  Result<std::optional<std::string>> WriteIfVersion(
+      std::string_view path, std::string_view content,
+      const std::optional<std::string>& expected) override;
+  Result<bool> DeleteIfVersion(std::string_view path, const std::string& expected) override;
+  // Deletes the hidden ".<name>.tmp-XXXXXX" files a killed writer left.
+  Result<int> RemoveAbandonedWrites(std::string_view prefix) override;
   // The absolute path of `path` under the root.
   std::string ImportPath(std::string_view path) const override;
   // The absolute root directory.
@@ -44,6 +54,8 @@ class LocalStorage : public Storage {
   // The absolute path for a relative one, or InvalidArgument if it would leave the root.
   // An empty `path` is the root itself when `allow_root`.
   Result<std::string> Resolve(std::string_view path, bool allow_root) const;
+  // The current version of the file at absolute `full`, nullopt when absent.
+  Result<std::optional<VersionedFile>> ReadVersionedAt(const std::string& full);
 
   std::string root_;  // absolute, lexically normal, no trailing '/'
 };

@@ -80,18 +80,52 @@ Result<std::vector<FileInfo>> MemoryStorage::List(std::string_view prefix) {
 Status MemoryStorage::Delete(std::string_view path) {
   std::lock_guard lock(mu_);
   files_.erase(std::string(path));
+  versions_.erase(std::string(path));
   return absl::OkStatus();
 }
 
 Status MemoryStorage::DeletePrefix(std::string_view prefix) {
   std::lock_guard lock(mu_);
-  std::erase_if(files_, [&](const auto& kv) { return kv.first.compare(0, prefix.size(), prefix) == 0; });
+  auto under = [&](const auto& kv) { return kv.first.compare(0, prefix.size(), prefix) == 0; };
+  std::erase_if(files_, under);
+  std::erase_if(versions_, under);
   return absl::OkStatus();
 }
 
 Result<bool> MemoryStorage::Exists(std::string_view path) {
   std::lock_guard lock(mu_);
   return files_.count(std::string(path)) > 0;
+}
+
+Result<std::optional<VersionedFile>> MemoryStorage::ReadVersioned(std::string_view path) {
+  std::lock_guard lock(mu_);
+  auto it = files_.find(std::string(path));
+  if (it == files_.end()) return std::optional<VersionedFile>();
+  auto v = versions_.find(it->first);
+  return std::optional<VersionedFile>(VersionedFile{*it->second, v->second});
+}
+
+Result<std::optional<std::string>> MemoryStorage::WriteIfVersion(
+    std::string_view path, std::string_view content, const std::optional<std::string>& expected) {
+  std::lock_guard lock(mu_);
+  const std::string key(path);
+  auto it = files_.find(key);
+  if (it == files_.end() ? expected.has_value() : !expected || versions_[key] != *expected) {
+    return std::optional<std::string>();
+  }
+  files_[key] = std::make_shared<const std::string>(content);
+  versions_[key] = std::to_string(next_version_++);
+  return std::optional<std::string>(versions_[key]);
+}
+
+Result<bool> MemoryStorage::DeleteIfVersion(std::string_view path, const std::string& expected) {
+  std::lock_guard lock(mu_);
+  const std::string key(path);
+  auto v = versions_.find(key);
+  if (v == versions_.end() || v->second != expected) return false;
+  files_.erase(key);
+  versions_.erase(v);
+  return true;
 }
 
 std::string MemoryStorage::Content(const std::string& path) const {
@@ -103,6 +137,7 @@ std::string MemoryStorage::Content(const std::string& path) const {
 void MemoryStorage::Put(const std::string& path, std::string content) {
   std::lock_guard lock(mu_);
   files_[path] = std::make_shared<const std::string>(std::move(content));
+  versions_[path] = std::to_string(next_version_++);
 }
 
 }  // namespace mm

@@ -489,6 +489,104 @@ Result<bool> S3Storage::Exists(std::string_view path) {
   return head.has_value();
 }
 
+Result<std::optional<VersionedFile>> S3Storage::ReadVersioned(std::string_view path) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  S3Client::Request request;
+  request.method = "GET";
+  request.key = key;
+  std::string what = StrCat("GET ", client_->ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+  if (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket") {
+    return std::optional<VersionedFile>();
+  }
+  RETURN_IF_ERROR(client_->Check(response, what));
+  std::string etag = response.Header("etag");
+  if (etag.empty()) return absl::DataLossError(StrCat(what, ": the answer has no ETag"));
+  return std::optional<VersionedFile>(VersionedFile{std::move(response.body), std::move(etag)});
+}
+
+Result<std::optional<std::string>> S3Storage::WriteIfVersion(
+    std::string_view path, std::string_view content, const std::optional<std::string>& expected) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  S3Client::Request request;
+  request.method = "PUT";
+  request.key = key;
+  request.body = content;
+  if (expected) {
+    request.headers = {{"if-match", *expected}};
+  } else {
+    request.headers = {{"if-none-match", "*"}};
+  }
+  std::string what = StrCat("conditional PUT ", client_->ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+  // 412: the condition failed; 409: another conditional write to the key raced this one;
+  // 404: If-Match on a key that is gone.
+  if (response.status == 412 || response.status == 409 ||
+      (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket")) {
+    return std::optional<std::string>();
+  }
+  RETURN_IF_ERROR(client_->Check(response, what));
+  std::string etag = response.Header("etag");
+  if (etag.empty()) return absl::DataLossError(StrCat(what, ": the answer has no ETag"));
+  return std::optional<std::string>(std::move(etag));
+}
+
+Result<bool> S3Storage::DeleteIfVersion(std::string_view path, const std::string& expected) {
+  ASSIGN_OR_RETURN(std::string key, Key(path));
+  S3Client::Request request;
+  request.method = "DELETE";
+  request.key = key;
+  request.headers = {{"if-match", expected}};
+  std::string what = StrCat("conditional DELETE ", client_->ObjectName(key));
+  ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+  if (response.status == 412 || response.status == 409 ||
+      (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket")) {
+    return false;
+  }
+  RETURN_IF_ERROR(client_->Check(response, what));
+  return true;
+}
+
+Result<int> S3Storage::RemoveAbandonedWrites(std::string_view prefix) {
+  ASSIGN_OR_RETURN(std::string key_prefix, DirKey(prefix));
+  int aborted = 0;
+  std::string key_marker, upload_id_marker;
+  while (true) {
+    S3Client::Request request;
+    request.method = "GET";
+    request.query = {{"uploads", ""}};
+    if (!key_prefix.empty()) request.query.emplace_back("prefix", key_prefix);
+    if (!key_marker.empty()) request.query.emplace_back("key-marker", key_marker);
+    if (!upload_id_marker.empty()) {
+      request.query.emplace_back("upload-id-marker", upload_id_marker);
+    }
+    std::string what = StrCat("ListMultipartUploads ", client_->ObjectName(key_prefix));
+    ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
+    RETURN_IF_ERROR(client_->Check(response, what));
+    ASSIGN_OR_RETURN(s3xml::UploadsPage page, s3xml::ParseListMultipartUploads(response.body));
+    for (const auto& [key, upload_id] : page.uploads) {
+      // Only our own prefix, even from a store that ignores the prefix parameter.
+      if (key.compare(0, key_prefix.size(), key_prefix) != 0) continue;
+      S3Client::Request abort;
+      abort.method = "DELETE";
+      abort.key = key;
+      abort.query = {{"uploadId", upload_id}};
+      std::string abort_what = StrCat("AbortMultipartUpload ", client_->ObjectName(key));
+      ASSIGN_OR_RETURN(S3Client::Response answer, client_->Send(abort, abort_what));
+      if (answer.status == 404) continue;  // completed or aborted meanwhile
+      RETURN_IF_ERROR(client_->Check(answer, abort_what));
+      ++aborted;
+    }
+    if (!page.truncated) break;
+    if (page.next_key_marker == key_marker && page.next_upload_id_marker == upload_id_marker) {
+      return absl::DataLossError(StrCat(what, ": the next page marker does not advance"));
+    }
+    key_marker = page.next_key_marker;
+    upload_id_marker = page.next_upload_id_marker;
+  }
+  return aborted;
+}
+
 std::string S3Storage::ImportPath(std::string_view path) const {
   Result<std::string> key = Key(path);
   return key.ok() ? *key : prefix_ + std::string(path);

@@ -64,6 +64,17 @@ class S3Storage : public Storage {
   Status Delete(std::string_view path) override;
   Status DeletePrefix(std::string_view prefix) override;
   Result<bool> Exists(std::string_view path) override;
+  // Conditional PUT/DELETE (If-None-Match: *, If-Match: <ETag>): AWS S3 since 2024,
+  // MinIO, SeaweedFS 4.x honour them; the version is the ETag. A store that ignores the
+  // headers makes these plain writes (see the output lock's read-back).
+  Result<std::optional<VersionedFile>> ReadVersioned(std::string_view path) override;
+  Result<std::optional<std::string>> WriteIfVersion(
+      std::string_view path, std::string_view content,
+      const std::optional<std::string>& expected) override;
+  Result<bool> DeleteIfVersion(std::string_view path, const std::string& expected) override;
+  // Aborts the incomplete multipart uploads whose keys lie under `prefix`
+  // (ListMultipartUploads with that key prefix, then AbortMultipartUpload each).
+  Result<int> RemoveAbandonedWrites(std::string_view prefix) override;
   // The object key: "<prefix>/<path>", no leading '/', no bucket.
   std::string ImportPath(std::string_view path) const override;
   // "s3://bucket/prefix" (or "s3://bucket").

@@ -147,6 +147,27 @@ Result<ListPage> ParseListObjectsV2(std::string_view body) {
   return page;
 }
 
+Result<UploadsPage> ParseListMultipartUploads(std::string_view body) {
+  UploadsPage page;
+  for (std::string_view upload : FindAll(body, "Upload")) {
+    std::optional<std::string> key = FindFirst(upload, "Key");
+    std::optional<std::string> id = FindFirst(upload, "UploadId");
+    if (!key || !id || id->empty()) {
+      return absl::DataLossError(StrCat(
+          "S3 multipart upload list has an upload without <Key> or <UploadId>: ",
+          upload.substr(0, 200)));
+    }
+    page.uploads.emplace_back(std::move(*key), std::move(*id));
+  }
+  page.truncated = FindFirst(body, "IsTruncated").value_or("false") == "true";
+  page.next_key_marker = FindFirst(body, "NextKeyMarker").value_or("");
+  page.next_upload_id_marker = FindFirst(body, "NextUploadIdMarker").value_or("");
+  if (page.truncated && page.next_key_marker.empty() && page.next_upload_id_marker.empty()) {
+    return absl::DataLossError("S3 multipart upload list is truncated but has no next markers");
+  }
+  return page;
+}
+
 std::string CompleteMultipartBody(std::vector<std::pair<int, std::string>> parts) {
   std::sort(parts.begin(), parts.end());
   std::string out = "<CompleteMultipartUpload>";

@@ -38,6 +38,16 @@ struct ListPage {
 // DataLoss if a <Contents> lacks a key or has a bad size, or a truncated page has no token.
 Result<ListPage> ParseListObjectsV2(std::string_view body);
 
+// One ListMultipartUploads page: the uploads begun and neither completed nor aborted.
+struct UploadsPage {
+  std::vector<std::pair<std::string, std::string>> uploads;  // key, upload id
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+// DataLoss if an <Upload> lacks its key or id, or a truncated page has no markers.
+Result<UploadsPage> ParseListMultipartUploads(std::string_view body);
+
 // The CompleteMultipartUpload request body. `parts`: (part number, ETag), any order.
 std::string CompleteMultipartBody(std::vector<std::pair<int, std::string>> parts);
 // The DeleteObjects request body, quiet mode (only failures are reported back).

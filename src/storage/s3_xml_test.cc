@@ -44,6 +44,30 @@ TEST(S3XmlTest, CorruptListAnswersAreDataLoss) {
             absl::StatusCode::kDataLoss);
 }
 
+TEST(S3XmlTest, ParsesListMultipartUploads) {
+  auto page = ParseListMultipartUploads(
+      "<ListMultipartUploadsResult><Bucket>b</Bucket><KeyMarker></KeyMarker>"
+      "<UploadIdMarker></UploadIdMarker><NextKeyMarker>out/c/t/x.npy</NextKeyMarker>"
+      "<NextUploadIdMarker>u2</NextUploadIdMarker><IsTruncated>true</IsTruncated>"
+      "<Upload><Key>out/a&amp;b.npy</Key><UploadId>u1</UploadId><Initiated>x</Initiated>"
+      "</Upload><Upload><Key>out/c/t/x.npy</Key><UploadId>u2</UploadId></Upload>"
+      "</ListMultipartUploadsResult>");
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->uploads.size(), 2u);
+  EXPECT_EQ(page->uploads[0].first, "out/a&b.npy");
+  EXPECT_EQ(page->uploads[0].second, "u1");
+  EXPECT_TRUE(page->truncated);
+  EXPECT_EQ(page->next_key_marker, "out/c/t/x.npy");
+  EXPECT_EQ(page->next_upload_id_marker, "u2");
+  EXPECT_EQ(ParseListMultipartUploads("<Upload><Key>k</Key></Upload>").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseListMultipartUploads("<IsTruncated>true</IsTruncated>").status().code(),
+            absl::StatusCode::kDataLoss);
+  auto empty = ParseListMultipartUploads("<ListMultipartUploadsResult/>");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->uploads.empty());
+}
+
 TEST(S3XmlTest, ParsesErrorBody) {
   ErrorBody e = ParseError(
       "<?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code><Message>The specified bucket "

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,13 @@ struct FileInfo {
   uint64_t size = 0;
 };
 
+// A small file read together with its version, for compare-and-swap updates (the output
+// lock). The version is opaque: an ETag for a bucket, a content digest on disk.
+struct VersionedFile {
+  std::string content;
+  std::string version;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -69,6 +77,24 @@ class Storage {
   virtual Status Delete(std::string_view path) = 0;
   virtual Status DeletePrefix(std::string_view prefix) = 0;
   virtual Result<bool> Exists(std::string_view path) = 0;
+
+  // Compare-and-swap on one small file, atomic against every other conditional call on the
+  // same path, from any process or host (a conditional PUT/DELETE on a bucket, a lock on the
+  // root directory on disk).
+  // The content and version of `path`; nullopt when it does not exist.
+  virtual Result<std::optional<VersionedFile>> ReadVersioned(std::string_view path) = 0;
+  // Writes `content` to `path` only if its version is still `expected` (nullopt: only if
+  // `path` does not exist). Returns the new version, or nullopt when the condition failed.
+  virtual Result<std::optional<std::string>> WriteIfVersion(
+      std::string_view path, std::string_view content,
+      const std::optional<std::string>& expected) = 0;
+  // Deletes `path` only if its version is `expected`; false when it changed or is gone.
+  virtual Result<bool> DeleteIfVersion(std::string_view path, const std::string& expected) = 0;
+
+  // Removes what killed writers left under `prefix` ("" = the whole storage): hidden
+  // temporary files on disk, incomplete multipart uploads in a bucket. Returns how many.
+  // REQUIRES: no other writer works under `prefix` (the caller holds the output lock).
+  virtual Result<int> RemoveAbandonedWrites(std::string_view prefix) = 0;
   // How Milvus must name the file in an import request: an absolute path for local
   // storage, the object key for a bucket.
   virtual std::string ImportPath(std::string_view path) const = 0;
