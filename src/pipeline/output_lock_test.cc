@@ -247,7 +247,9 @@ TEST_P(OutputLockTest, OfConcurrentRunsExactlyOneWins) {
     }
     EXPECT_EQ(winners, 1) << "expired_first=" << expired_first;
     for (auto& w : won) {
-      if (w) ASSERT_TRUE(w->Release().ok());
+      if (w) {
+        ASSERT_TRUE(w->Release().ok());
+      }
     }
   }
 }

@@ -273,5 +273,43 @@ TEST_F(LocalStorageTest, DeleteAndDeletePrefix) {
   EXPECT_TRUE(fs::is_directory(dir_ + "/root")) << "the root itself stays";
 }
 
+// What SIGKILL leaves (hidden temporary files) goes; finished files and other hidden files
+// stay; only under the prefix.
+TEST_F(LocalStorageTest, RemoveAbandonedWritesDeletesOnlyTemporaryFilesUnderThePrefix) {
+  WriteFile("c/t/part-00000/id.npy", "done");
+  WriteFile("d/kept.npy", "done");
+  auto open = storage_->OpenWrite("c/t/part-00001/id.npy");  // a writer in progress...
+  ASSERT_TRUE(open.ok());
+  ASSERT_TRUE((*open)->Append("half").ok());
+  std::ofstream(dir_ + "/root/c/t/.data.npy.tmp-Ab12Cd") << "killed";
+  std::ofstream(dir_ + "/root/d/.x.npy.tmp-Ab12Cd") << "other prefix";
+  std::ofstream(dir_ + "/root/c/.hidden") << "not ours";
+  auto removed = storage_->RemoveAbandonedWrites("c");
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 2);  // ...is abandoned too: the caller guarantees nobody writes there
+  EXPECT_EQ(AllEntries(), (std::vector<std::string>{"c/.hidden", "c/t/part-00000/id.npy",
+                                                    "d/.x.npy.tmp-Ab12Cd", "d/kept.npy"}));
+  EXPECT_EQ(*storage_->RemoveAbandonedWrites("nothing/here"), 0);
+}
+
+// Compare-and-swap: a create fails on an existing file, a write or delete on a changed one.
+TEST_F(LocalStorageTest, ConditionalWritesCompareTheVersion) {
+  auto created = storage_->WriteIfVersion("lock", "a", std::nullopt);
+  ASSERT_TRUE(created.ok() && created->has_value()) << created.status();
+  EXPECT_FALSE(storage_->WriteIfVersion("lock", "b", std::nullopt)->has_value());
+  auto read = storage_->ReadVersioned("lock");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->content, "a");
+  EXPECT_EQ((*read)->version, **created);
+  EXPECT_FALSE(storage_->WriteIfVersion("lock", "c", "stale")->has_value());
+  auto replaced = storage_->WriteIfVersion("lock", "c", **created);
+  ASSERT_TRUE(replaced.ok() && replaced->has_value());
+  EXPECT_EQ(Slurp("lock"), "c");
+  EXPECT_FALSE(*storage_->DeleteIfVersion("lock", **created));
+  EXPECT_TRUE(*storage_->DeleteIfVersion("lock", **replaced));
+  EXPECT_FALSE(storage_->ReadVersioned("lock")->has_value());
+  EXPECT_FALSE(*storage_->DeleteIfVersion("lock", **replaced));
+}
+
 }  // namespace
 }  // namespace mm

@@ -34,6 +34,8 @@ LOCK = "migration.lock"
 
 
 def make_source(tmp_path: Path, rows: int, dim: int, seed: int):
+    """A FAISS IndexIDMap(Flat) of random rows. Under 16384 rows where the test reads them
+    back (readback.py's query window)."""
     rng = np.random.default_rng(seed)
     vectors = rng.standard_normal((rows, dim)).astype(np.float32)
     ids = rng.choice(np.int64(1) << 60, size=rows, replace=False).astype(np.int64)
@@ -170,7 +172,7 @@ def test_concurrent_dumps_second_refuses_first_is_complete(mode, request, mm_bin
                                                            unique_collection, tmp_path):
     bed = request.getfixturevalue("testbed_local" if mode == "local" else "testbed_s3")
     name = unique_collection(bed)
-    ids, vectors, source = make_source(tmp_path, 100000, 128, seed=12)  # ~51 MB, 13 parts
+    ids, vectors, source = make_source(tmp_path, 16000, 768, seed=12)  # ~49 MB, 13 parts
     out = Output(bed, mode, tmp_path, name)
     config = config_for(bed, out, source, name, tmp_path,
                         **{"dumper.worker.limit": 1, "dumper.worker.partSizeMB": 4})
@@ -268,7 +270,7 @@ def test_rerun_aborts_incomplete_uploads_under_its_own_prefix(testbed_s3, mm_bin
     name = unique_collection(bed)
     # 8 MB data.npy per part, above the 5 MiB multipart part size: every part file is a
     # multipart upload while it is written.
-    ids, vectors, source = make_source(tmp_path, 48000, 128, seed=14)
+    ids, vectors, source = make_source(tmp_path, 12000, 512, seed=14)  # ~25 MB
     out = Output(bed, "remote", tmp_path, name)
     config = config_for(bed, out, source, name, tmp_path,
                         **{"dumper.worker.partSizeMB": 8, "dumper.worker.limit": 1,
