@@ -270,7 +270,7 @@ def test_rerun_aborts_incomplete_uploads_under_its_own_prefix(testbed_s3, mm_bin
     name = unique_collection(bed)
     # 8 MB data.npy per part, above the 5 MiB multipart part size: every part file is a
     # multipart upload while it is written.
-    ids, vectors, source = make_source(tmp_path, 12000, 512, seed=14)  # ~25 MB
+    ids, vectors, source = make_source(tmp_path, 12000, 1024, seed=14)  # ~49 MB
     out = Output(bed, "remote", tmp_path, name)
     config = config_for(bed, out, source, name, tmp_path,
                         **{"dumper.worker.partSizeMB": 8, "dumper.worker.limit": 1,
@@ -281,15 +281,15 @@ def test_rerun_aborts_incomplete_uploads_under_its_own_prefix(testbed_s3, mm_bin
         result = client._list_multipart_uploads(bed.s3_bucket, prefix=prefix, max_uploads=1000)
         return [u.object_name for u in result.uploads]
 
-    # Uploads killed dumps leave (planted: a kill lands between requests only by chance),
-    # and one of a neighbour output the rerun must not touch.
+    # A real killed dump, part-way through its uploads.
+    env = {**os.environ, "MM_LOCK_LEASE_SECONDS": "30"}
+    kill_when_started([str(mm_binary), "dump", "-c", str(config)], out, env, after_s=0.2)
+    # More uploads killed dumps leave (planted: a kill lands mid-upload only by chance), and
+    # one of a neighbour output the rerun must not touch.
     mine = [f"{out.root}/{name}/{name}-0/part-0000{i}/data.npy" for i in range(3)]
     neighbour = f"{out.output_dir}-other/migration/{name}/x/part-00000/data.npy"
     for key in [*mine, neighbour]:
         client._create_multipart_upload(bed.s3_bucket, key, {})
-    # And a real killed dump, part-way through its uploads.
-    env = {**os.environ, "MM_LOCK_LEASE_SECONDS": "30"}
-    kill_when_started([str(mm_binary), "dump", "-c", str(config)], out, env, after_s=0.7)
     before = uploads(out.root + "/")
     assert set(mine) <= set(before), before
 
