@@ -228,8 +228,9 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
   // short part is dumped again rather than skipped (its parts are replaced).
   ASSIGN_OR_RETURN(std::vector<PartProblem> problems, CheckParts(storage, manifest));
   std::set<std::pair<size_t, std::string>> redo;
+  std::set<size_t> restarted;
   for (const auto& p : problems) {
-    if (!redo.insert({p.collection, p.task}).second) continue;
+    if (restarted.count(p.collection) || !redo.insert({p.collection, p.task}).second) continue;
     CollectionManifest& cm = manifest.collections[p.collection];
     if (plans[p.collection].tasks_resumable) {
       spdlog::warn("dump: part {} of task {} ('{}'): {}; dumping task {} again", p.part_dir,
@@ -241,6 +242,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
                    p.part_dir, p.task, cm.schema.collection, p.Describe(storage),
                    cm.schema.collection);
       cm.tasks.clear();
+      restarted.insert(p.collection);
     }
   }
   RETURN_IF_ERROR(store.Reset(manifest));
