@@ -64,9 +64,9 @@ class S3Storage : public Storage {
   Status Delete(std::string_view path) override;
   Status DeletePrefix(std::string_view prefix) override;
   Result<bool> Exists(std::string_view path) override;
-  // Conditional PUT/DELETE (If-None-Match: *, If-Match: <ETag>): AWS S3 since 2024,
-  // MinIO, SeaweedFS 4.x honour them; the version is the ETag. A store that ignores the
-  // headers makes these plain writes (see the output lock's read-back).
+  // Conditional PUT/DELETE (If-None-Match: *, If-Match: <ETag>); the version is the ETag.
+  // SeaweedFS 4.48 honours all three (tested); AWS S3 documents the conditional PUTs. A
+  // store that ignores the headers makes these plain writes (see the output lock).
   Result<std::optional<VersionedFile>> ReadVersioned(std::string_view path) override;
   Result<std::optional<std::string>> WriteIfVersion(
       std::string_view path, std::string_view content,
