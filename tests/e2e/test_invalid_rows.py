@@ -171,7 +171,7 @@ def test_es_skipped_documents_are_counted(es8, testbed_local, mm_binary, unique_
     name = unique_collection(testbed_local)
 
     run, manifest = es_run(es8, testbed_local, mm_binary, tmp_path, index, name,
-                           {"invalidDocs": "skip"})
+                           {}, {"invalidRows": "skip"})
 
     assert run.returncode == 0, run.describe()
     line = next(l for l in run.output.splitlines() if "dump: done:" in l)
@@ -192,7 +192,7 @@ def test_es_every_document_skipped_fails(es8, testbed_local, mm_binary, unique_c
     name = unique_collection(testbed_local)
 
     run, manifest = es_run(es8, testbed_local, mm_binary, tmp_path, index, name,
-                           {}, {"invalidRows": "skip"})
+                           {"invalidDocs": "skip"})
 
     assert run.returncode == 1, run.describe()
     assert f"collection '{name}': all 40 rows its source holds were left out as invalid" \
@@ -216,6 +216,7 @@ def test_es_max_invalid_ratio_and_conflicting_keys(es8, testbed_local, mm_binary
            "dumper.maxInvalidRatio 0.05" in run.output, run.describe()
     assert not utility.has_collection(name, using=testbed_local.milvus_alias())
 
+    (tmp_path / "conflict").mkdir()
     run, _ = es_run(es8, testbed_local, mm_binary, tmp_path / "conflict", index, name,
                     {"invalidDocs": "skip"}, {"invalidRows": "fail"})
     assert run.returncode == 1, run.describe()
