@@ -48,7 +48,7 @@ Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& mi
       if (c.skipped.count() > 0) skipped.emplace_back(c.schema.collection, c.skipped);
     }
   });
-  spdlog::info("load: done: {} rows in {} part(s) imported in {:.2f}s{}; {} by the dump",
+  spdlog::info("load: done: {} rows in {} part(s) imported in {:.2f}s{}; the dump: {}",
                s.rows, s.parts, s.seconds,
                s.parts_skipped ? StrCat(", ", s.parts_skipped, " part(s) imported earlier") : "",
                DescribeSkipped(skipped));
