@@ -2,14 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "absl/strings/str_format.h"
-
 #include <cstdio>
 #include <functional>
 #include <limits>
 #include <mutex>
 #include <set>
 
+#include "absl/strings/str_format.h"
 #include "core/cancellation.h"
 #include "formats/part_writer.h"
 #include "pipeline/parallel_for.h"
@@ -110,7 +109,9 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
     uint64_t kept_bytes = 0;
     for (const auto& p : record.parts) kept_bytes += p.bytes;
     progress.Add(record.rows + record.skipped.count(), static_cast<int64_t>(kept_bytes));
-    RETURN_IF_ERROR(skips.AddEarlier(record.skipped.count()));
+    if (Status st = skips.AddEarlier(record.skipped.count()); !st.ok()) {
+      return Annotate(st, StrCat("task ", task.id));
+    }
     spdlog::info("dump: task {} resumes after the {} rows of its {} part(s) dumped earlier",
                  task.id, record.rows, record.parts.size());
   } else {
