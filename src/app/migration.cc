@@ -18,12 +18,17 @@ Status DumpWith(const MigrationConfig& config, Storage& output) {
   DumpOptions options{.workers = config.dumper_limit,
                       .part_bytes = static_cast<uint64_t>(config.part_size_mb) << 20,
                       .source_kind = config.work_mode,
-                      .source_id = source.id};
+                      .source_id = source.id,
+                      .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
+                                                               : InvalidRows::kFail,
+                      .max_invalid_ratio = config.max_invalid_ratio};
   spdlog::info("dump: {} -> {}", source.id, output.Describe());
   ASSIGN_OR_RETURN(DumpSummary s, RunDump(*source.source, output, store, options));
-  spdlog::info("dump: done: {} rows, {} parts, {:.1f} MB in {:.2f}s ({:.1f} MB/s){}", s.rows,
-               s.parts, s.bytes / 1e6, s.seconds, s.bytes / 1e6 / std::max(s.seconds, 1e-6),
-               s.tasks_skipped ? StrCat(", ", s.tasks_skipped, " task(s) resumed") : "");
+  spdlog::info("dump: done: {} rows, {} parts, {:.1f} MB in {:.2f}s ({:.1f} MB/s){}; {}",
+               s.rows, s.parts, s.bytes / 1e6, s.seconds,
+               s.bytes / 1e6 / std::max(s.seconds, 1e-6),
+               s.tasks_skipped ? StrCat(", ", s.tasks_skipped, " task(s) resumed") : "",
+               DescribeSkipped(s.skipped));
   return absl::OkStatus();
 }
 
@@ -39,9 +44,17 @@ Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& mi
                       .index_params = config.index_params,
                       .load_collection = config.load_collection};
   ASSIGN_OR_RETURN(LoadSummary s, RunLoad(milvus, output, store, options));
-  spdlog::info("load: done: {} rows in {} part(s) imported in {:.2f}s{}", s.rows, s.parts,
-               s.seconds,
-               s.parts_skipped ? StrCat(", ", s.parts_skipped, " part(s) imported earlier") : "");
+  // Rows the dump left out, once more on the last line of a `start`.
+  std::vector<std::pair<std::string, SkippedRows>> skipped;
+  store.Read([&](const Manifest& m) {
+    for (const auto& c : m.collections) {
+      if (c.skipped.count() > 0) skipped.emplace_back(c.schema.collection, c.skipped);
+    }
+  });
+  spdlog::info("load: done: {} rows in {} part(s) imported in {:.2f}s{}; the dump: {}",
+               s.rows, s.parts, s.seconds,
+               s.parts_skipped ? StrCat(", ", s.parts_skipped, " part(s) imported earlier") : "",
+               DescribeSkipped(skipped));
   if (config.cleanup) {
     spdlog::info("load: deleting the dumped files in {} (loader.cleanup)", output.Describe());
     // Everything but the lock, which this run still holds (and releases at its end).

@@ -53,6 +53,16 @@ class ConfigReader {
     }
     return absl::OkStatus();
   }
+  Status Get(const std::string& key, double* out) const {
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    try {
+      *out = n.as<double>();
+    } catch (const YAML::Exception&) {
+      return Error(key, "a number");
+    }
+    return absl::OkStatus();
+  }
   Status Get(const std::string& key, bool* out) const {
     YAML::Node n = Find(key);
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();

@@ -142,5 +142,45 @@ TEST(ElasticsearchConfigTest, OurKeys) {
             std::string::npos);
 }
 
+// dumper.invalidRows is the general form of meta.invalidDocs: either sets both; two that
+// disagree are an error naming both keys.
+TEST(ElasticsearchConfigTest, InvalidDocsIsAnAliasOfDumperInvalidRows) {
+  auto plain = ParseMigrationConfig(kGoEsExample, "m.yaml");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->skip_invalid_rows);
+  EXPECT_FALSE(plain->es.skip_invalid_docs);
+  EXPECT_LT(plain->max_invalid_ratio, 0);
+
+  const std::string meta_skip = Replace(kGoEsExample, "  milvus:\n",
+                                        "  invalidDocs: skip\n  milvus:\n");
+  auto c = ParseMigrationConfig(meta_skip, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->skip_invalid_rows);
+
+  const std::string dumper_skip =
+      Replace(kGoEsExample, "dumper:\n", "dumper:\n  invalidRows: skip\n  maxInvalidRatio: 0.25\n");
+  c = ParseMigrationConfig(dumper_skip, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->es.skip_invalid_docs);
+  EXPECT_EQ(c->max_invalid_ratio, 0.25);
+
+  const std::string both = Replace(meta_skip, "dumper:\n", "dumper:\n  invalidRows: skip\n");
+  EXPECT_TRUE(ParseMigrationConfig(both, "m.yaml").ok());
+  const std::string message =
+      ErrorOf(Replace(meta_skip, "dumper:\n", "dumper:\n  invalidRows: fail\n"));
+  EXPECT_NE(message.find("[dumper.invalidRows]"), std::string::npos) << message;
+  EXPECT_NE(message.find("[meta.invalidDocs]"), std::string::npos) << message;
+
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "dumper:\n", "dumper:\n  invalidRows: drop\n"))
+                .find("[dumper.invalidRows] expected fail or skip, got 'drop'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "dumper:\n", "dumper:\n  maxInvalidRatio: 1.5\n"))
+                .find("[dumper.maxInvalidRatio] must be between 0 and 1"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Replace(kGoEsExample, "dumper:\n", "dumper:\n  maxInvalidRatio: many\n"))
+                .find("[dumper.maxInvalidRatio] expected a number"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mm

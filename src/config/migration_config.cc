@@ -108,6 +108,20 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.GetInt("dumper.worker.reader.bufferSize", &c.reader_buffer_kb));
   RETURN_IF_ERROR(r.GetInt("dumper.worker.writer.bufferSize", &c.writer_buffer_kb));
   RETURN_IF_ERROR(r.GetInt("dumper.worker.partSizeMB", &c.part_size_mb));
+  std::string invalid_rows = "fail";
+  RETURN_IF_ERROR(r.Get("dumper.invalidRows", &invalid_rows));
+  if (invalid_rows != "fail" && invalid_rows != "skip") {
+    return r.Invalid("dumper.invalidRows",
+                     StrCat("expected fail or skip, got '", invalid_rows, "'"));
+  }
+  c.skip_invalid_rows = invalid_rows == "skip";
+  if (r.Has("dumper.maxInvalidRatio")) {
+    RETURN_IF_ERROR(r.Get("dumper.maxInvalidRatio", &c.max_invalid_ratio));
+    if (!(c.max_invalid_ratio >= 0 && c.max_invalid_ratio <= 1)) {
+      return r.Invalid("dumper.maxInvalidRatio",
+                       StrCat("must be between 0 and 1, got ", c.max_invalid_ratio));
+    }
+  }
   RETURN_IF_ERROR(r.GetInt("loader.worker.limit", &c.loader_limit));
   RETURN_IF_ERROR(r.GetInt("loader.import.timeoutSeconds", &c.import_timeout_s));
   RETURN_IF_ERROR(r.Get("loader.cleanup", &c.cleanup));
@@ -157,6 +171,14 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     RETURN_IF_ERROR(ReadMilvus1xSource(r, &c));
   } else if (c.work_mode == "elasticsearch") {
     RETURN_IF_ERROR(ReadElasticsearchConfig(r, &c.es));
+    // meta.invalidDocs is ES's older name for dumper.invalidRows: either sets both.
+    if (r.Has("meta.invalidDocs") && r.Has("dumper.invalidRows") &&
+        c.es.skip_invalid_docs != c.skip_invalid_rows) {
+      return r.Invalid("dumper.invalidRows",
+                       "and [meta.invalidDocs] disagree; they are the same setting: set one");
+    }
+    if (r.Has("meta.invalidDocs")) c.skip_invalid_rows = c.es.skip_invalid_docs;
+    c.es.skip_invalid_docs = c.skip_invalid_rows;
     // For Elasticsearch the Go tool reads reader.bufferSize as documents a page, not KB.
     if (r.Has("dumper.worker.reader.bufferSize")) c.es.batch_docs = c.reader_buffer_kb;
     if (c.es.slices == 0) c.es.slices = c.dumper_limit;

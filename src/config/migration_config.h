@@ -36,6 +36,13 @@ struct MigrationConfig {
   int64_t reader_buffer_kb = 1024;
   int64_t writer_buffer_kb = 1024;
   int64_t part_size_mb = 1024;    // dumper.worker.partSizeMB: bytes of one import part
+  // dumper.invalidRows: fail (default) | skip. An invalid row (a non-finite vector value, an
+  // ES document that does not fit) stops the dump, or is left out and counted. ES's
+  // meta.invalidDocs is the same setting (es.skip_invalid_docs follows this one).
+  bool skip_invalid_rows = false;
+  // dumper.maxInvalidRatio (0..1): fail once more than this share of a collection's rows
+  // were left out; < 0 when not set.
+  double max_invalid_ratio = -1;
 
   // loader.worker.*
   int loader_limit = 2;           // imports in flight

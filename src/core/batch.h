@@ -1,16 +1,20 @@
 // A Batch is a few thousand rows of one schema, stored column by column: one contiguous
 // buffer per field. Fixed-width fields (numbers, vectors) are flat and row-major, width
 // FieldSchema::FixedWidth() bytes a row; variable-width fields (VarChar, JSON) keep their
-// bytes back to back with num_rows + 1 offsets. Batches are moved, never copied.
+// bytes back to back with num_rows + 1 offsets. Batches are moved, never copied. A batch
+// also carries the rows its source left out of it (skips), so the dump can count them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/schema.h"
+#include "core/skipped_rows.h"
 
 namespace mm {
 
@@ -53,6 +57,29 @@ class Column {
   void Reserve(int64_t rows) {
     if (width_ > 0) data_.reserve(static_cast<size_t>(rows * width_));
   }
+  // Keeps only `rows` (row numbers, ascending, each < num_rows()), in that order.
+  void KeepRows(const std::vector<int64_t>& rows) {
+    if (width_ > 0) {
+      uint8_t* out = data_.data();
+      for (int64_t r : rows) {
+        std::memmove(out, data_.data() + r * width_, static_cast<size_t>(width_));
+        out += width_;
+      }
+      data_.resize(rows.size() * static_cast<size_t>(width_));
+      return;
+    }
+    std::vector<int64_t> offsets{0};
+    offsets.reserve(rows.size() + 1);
+    int64_t end = 0;
+    for (int64_t r : rows) {
+      const int64_t len = offsets_[r + 1] - offsets_[r];
+      std::memmove(data_.data() + end, data_.data() + offsets_[r], static_cast<size_t>(len));
+      end += len;
+      offsets.push_back(end);
+    }
+    data_.resize(static_cast<size_t>(end));
+    offsets_ = std::move(offsets);
+  }
 
   const uint8_t* data() const { return data_.data(); }
   size_t size_bytes() const { return data_.size(); }
@@ -73,6 +100,12 @@ class Column {
   int64_t width_ = 0;
   std::vector<uint8_t> data_;
   std::vector<int64_t> offsets_;
+};
+
+// A row the source read but left out of a batch (an invalid document, a non-finite vector).
+struct BatchSkip {
+  int64_t before = 0;  // rows of the batch that came before it in the source's order
+  SkippedRow row;
 };
 
 class Batch {
@@ -99,6 +132,25 @@ class Batch {
   const Column& column(size_t i) const { return columns_[i]; }
   size_t num_columns() const { return columns_.size(); }
 
+  // Rows left out of this batch, ordered by `before`. A reader that skips a row adds it here
+  // with before = num_rows() at that moment.
+  const std::vector<BatchSkip>& skips() const { return skips_; }
+  void AddSkip(SkippedRow row) { skips_.push_back({num_rows(), std::move(row)}); }
+
+  // Keeps only `rows` (ascending row numbers) in every column, and moves each of `dropped`
+  // (the other rows, ascending, with why) to the skips, where they fall among the others.
+  void KeepRows(const std::vector<int64_t>& rows,
+                std::vector<std::pair<int64_t, SkippedRow>> dropped) {
+    auto kept_before = [&](int64_t row) {
+      return static_cast<int64_t>(std::lower_bound(rows.begin(), rows.end(), row) - rows.begin());
+    };
+    for (auto& s : skips_) s.before = kept_before(s.before);
+    for (auto& [row, why] : dropped) skips_.push_back({kept_before(row), std::move(why)});
+    std::stable_sort(skips_.begin(), skips_.end(),
+                     [](const BatchSkip& a, const BatchSkip& b) { return a.before < b.before; });
+    for (auto& c : columns_) c.KeepRows(rows);
+  }
+
   // Checks every column has num_rows() rows.
   Status Validate() const {
     for (size_t i = 0; i < columns_.size(); ++i) {
@@ -115,6 +167,7 @@ class Batch {
   SchemaPtr schema_;
   std::string partition_;
   std::vector<Column> columns_;
+  std::vector<BatchSkip> skips_;
 };
 
 }  // namespace mm

@@ -4,8 +4,11 @@
 
 #include <cstdio>
 #include <functional>
+#include <limits>
+#include <mutex>
 #include <set>
 
+#include "absl/strings/str_format.h"
 #include "core/cancellation.h"
 #include "formats/part_writer.h"
 #include "pipeline/part_check.h"
@@ -25,6 +28,49 @@ std::string PartDir(const SourceTask& task, int index) {
   std::snprintf(name, sizeof(name), "part-%05d", index);
   return StrCat(task.collection, "/", task.id, "/", name);
 }
+
+// One collection's invalid rows in a dump: logs the first few as they come, and stops the
+// dump as soon as they pass dumper.maxInvalidRatio of the rows its source holds (when the
+// source says). Thread-safe: the collection's tasks share it.
+class SkipAccount {
+ public:
+  // `source_rows`: rows the source holds for the collection, -1 when unknown.
+  SkipAccount(std::string collection, int64_t source_rows, double max_ratio)
+      : collection_(std::move(collection)), source_rows_(source_rows), max_ratio_(max_ratio) {}
+
+  // Rows left out by an earlier run, in parts kept from it: counted, not logged again.
+  Status AddEarlier(int64_t n) {
+    std::lock_guard lock(mu_);
+    count_ += n;
+    return CheckLocked();
+  }
+  Status Add(const SkippedRow& row) {
+    std::lock_guard lock(mu_);
+    if (++count_ <= static_cast<int64_t>(SkippedRows::kMaxExamples)) {
+      spdlog::warn("dump: collection '{}': {} left out: {}", collection_, row.row, row.reason);
+    }
+    return CheckLocked();
+  }
+
+ private:
+  Status CheckLocked() const {
+    if (max_ratio_ < 0 || source_rows_ <= 0 ||
+        static_cast<double>(count_) <= max_ratio_ * static_cast<double>(source_rows_)) {
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(StrCat(
+        "collection '", collection_, "': ", count_, " of the ", source_rows_,
+        " rows its source holds were left out as invalid, over dumper.maxInvalidRatio ",
+        max_ratio_, " (at most ", static_cast<int64_t>(max_ratio_ * source_rows_),
+        "); stopping"));
+  }
+
+  const std::string collection_;
+  const int64_t source_rows_;
+  const double max_ratio_;
+  std::mutex mu_;
+  int64_t count_ = 0;
+};
 
 // Deletes what lies under `task_prefix` outside the parts `kept`: leftovers of an attempt
 // that stopped after its last checkpoint.
@@ -52,7 +98,8 @@ Status DeleteUncheckpointedParts(Storage& storage, const std::string& task_prefi
 Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& task,
                             const SchemaPtr& schema, uint64_t part_bytes, Progress& progress,
                             const TaskRecord* previous,
-                            const std::function<Status(const TaskRecord&)>& checkpoint) {
+                            const std::function<Status(const TaskRecord&)>& checkpoint,
+                            InvalidRows invalid_rows, SkipAccount& skips) {
   const std::string task_prefix = StrCat(task.collection, "/", task.id, "/");
   TaskRecord record;
   std::unique_ptr<BatchReader> reader;
@@ -62,7 +109,10 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
     ASSIGN_OR_RETURN(reader, source.OpenTaskAt(task, record.position));
     uint64_t kept_bytes = 0;
     for (const auto& p : record.parts) kept_bytes += p.bytes;
-    progress.Add(record.rows, static_cast<int64_t>(kept_bytes));
+    progress.Add(record.rows + record.skipped.count(), static_cast<int64_t>(kept_bytes));
+    if (Status st = skips.AddEarlier(record.skipped.count()); !st.ok()) {
+      return Annotate(st, StrCat("task ", task.id));
+    }
     spdlog::info("dump: task {} resumes after the {} rows of its {} part(s) dumped earlier",
                  task.id, record.rows, record.parts.size());
   } else {
@@ -70,6 +120,9 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
     RETURN_IF_ERROR(storage.DeletePrefix(task_prefix));
     ASSIGN_OR_RETURN(reader, source.OpenTask(task));
   }
+  // Every row is checked before it is written, whatever the source.
+  reader = std::make_unique<ValidatingBatchReader>(std::move(reader), invalid_rows, task.id,
+                                                   record.rows + record.skipped.count());
   std::unique_ptr<PartWriter> part;
   // Bytes a row is expected to take in a part, to decide how many rows still fit: the
   // fixed widths up front, then what the open part has measured (variable-width values and
@@ -94,6 +147,21 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
     if (!next.ok()) return fail(next.status());
     if (!next->has_value()) break;
     const Batch& batch = **next;
+    // The batch's skipped rows are counted once the dump has passed them: those before a
+    // part's last row go into that part's checkpoint, so a rerun that reads on after it
+    // neither loses nor recounts them.
+    size_t next_skip = 0;
+    auto count_skips = [&](int64_t before) -> Status {
+      const auto& batch_skips = batch.skips();
+      const size_t from = next_skip;
+      for (; next_skip < batch_skips.size() && batch_skips[next_skip].before < before;
+           ++next_skip) {
+        record.skipped.Add(batch_skips[next_skip].row);
+        RETURN_IF_ERROR(skips.Add(batch_skips[next_skip].row));
+      }
+      progress.Add(static_cast<int64_t>(next_skip - from), 0);
+      return absl::OkStatus();
+    };
     int64_t offset = 0;
     while (offset < batch.num_rows()) {
       if (!part) {
@@ -131,10 +199,12 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
         // The part ends at row offset - 1 of this batch.
         if (std::string position = reader->PositionAfter(offset - 1); !position.empty()) {
           record.position = std::move(position);
+          if (Status st = count_skips(offset); !st.ok()) return fail(st);
           if (Status st = checkpoint(record); !st.ok()) return fail(st);
         }
       }
     }
+    if (Status st = count_skips(std::numeric_limits<int64_t>::max()); !st.ok()) return fail(st);
   }
   if (part && part->rows() > 0) {
     auto info = part->Finish();
@@ -143,9 +213,12 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
     record.rows += info->rows;
     record.parts.push_back(std::move(*info));
   }
-  if (task.rows >= 0 && record.rows != task.rows) {
-    return fail(absl::DataLossError(StrCat("source yielded ", record.rows,
-                                           " rows, its metadata says ", task.rows)));
+  if (task.rows >= 0 && record.rows + record.skipped.count() != task.rows) {
+    return fail(absl::DataLossError(StrCat(
+        "source yielded ", record.rows + record.skipped.count(), " rows",
+        record.skipped.count() > 0 ? StrCat(" (", record.skipped.count(), " left out as invalid)")
+                                   : "",
+        ", its metadata says ", task.rows)));
   }
   record.done = true;
   record.position.clear();
@@ -249,18 +322,32 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
 
   DumpSummary summary;
   std::vector<PlannedTask> todo;
+  std::vector<std::unique_ptr<SkipAccount>> skip_accounts;
   int64_t total_rows = 0;
   bool rows_known = true;
   for (size_t c = 0; c < plans.size(); ++c) {
+    int64_t source_rows = plans[c].total_rows;
+    if (source_rows < 0) {
+      source_rows = 0;
+      for (const auto& task : plans[c].tasks) {
+        source_rows = task.rows < 0 || source_rows < 0 ? -1 : source_rows + task.rows;
+      }
+    }
+    skip_accounts.push_back(std::make_unique<SkipAccount>(
+        plans[c].schema->collection, source_rows, options.max_invalid_ratio));
     // Rows of a plan whose tasks do not know theirs (ES slices): the plan's total, less
     // what finished tasks hold; parts of unfinished tasks count again when they resume.
     int64_t plan_rows = plans[c].total_rows;
     bool tasks_know = true;
     for (const auto& task : plans[c].tasks) {
       auto it = manifest.collections[c].tasks.find(task.id);
-      if (it != manifest.collections[c].tasks.end() && it->second.done) {
+      // A task that left rows out is done only as long as leaving them out is allowed:
+      // with invalidRows: fail it is read again, and stops at its first invalid row.
+      if (it != manifest.collections[c].tasks.end() && it->second.done &&
+          (it->second.skipped.count() == 0 || options.invalid_rows == InvalidRows::kSkip)) {
         ++summary.tasks_skipped;
-        plan_rows -= it->second.rows;
+        plan_rows -= it->second.rows + it->second.skipped.count();
+        RETURN_IF_ERROR(skip_accounts[c]->AddEarlier(it->second.skipped.count()));
         continue;
       }
       todo.push_back({c, &task});
@@ -302,26 +389,74 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
       ASSIGN_OR_RETURN(TaskRecord record,
                        DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
                                 options.part_bytes, progress,
-                                previous ? &*previous : nullptr, save));
+                                previous ? &*previous : nullptr, save, options.invalid_rows,
+                                *skip_accounts[pt.collection]));
       return save(record);
     });
     summary.seconds = progress.seconds();
   }
   RETURN_IF_ERROR(dumped);
 
+  // The dump is complete only if what was left out is within bounds: a collection whose
+  // every row was left out, or more than maxInvalidRatio of them, is an error a load must
+  // not follow (a rerun with other settings finds the tasks done and checks again).
+  Status bounds;
   RETURN_IF_ERROR(store.Update([&](Manifest& m) {
-    m.dump_complete = true;
     for (auto& c : m.collections) {
       c.total_rows = 0;
+      c.skipped = SkippedRows();
       for (const auto& [id, t] : c.tasks) {
         c.total_rows += t.rows;
+        c.skipped.Merge(t.skipped);
         summary.parts += static_cast<int>(t.parts.size());
         for (const auto& p : t.parts) summary.bytes += p.bytes;
       }
       summary.rows += c.total_rows;
+      const int64_t skipped = c.skipped.count();
+      summary.rows_skipped += skipped;
+      if (skipped == 0) continue;
+      summary.skipped.emplace_back(c.schema.collection, c.skipped);
+      const int64_t read = c.total_rows + skipped;
+      const std::string examples = DescribeSkipped({{c.schema.collection, c.skipped}}, 3);
+      if (!bounds.ok()) continue;
+      if (c.total_rows == 0) {
+        bounds = absl::FailedPreconditionError(StrCat(
+            "collection '", c.schema.collection, "': all ", read, " rows its source holds "
+            "were left out as invalid (", examples, "); nothing to load"));
+      } else if (options.max_invalid_ratio >= 0 &&
+                 static_cast<double>(skipped) >
+                     options.max_invalid_ratio * static_cast<double>(read)) {
+        bounds = absl::FailedPreconditionError(StrCat(
+            "collection '", c.schema.collection, "': ", skipped, " of ", read, " rows (",
+            absl::StrFormat("%.2f", 100.0 * static_cast<double>(skipped) /
+                                        static_cast<double>(read)),
+            "%) were left out as invalid, over dumper.maxInvalidRatio ",
+            options.max_invalid_ratio, " (", examples, ")"));
+      }
     }
+    m.dump_complete = bounds.ok();
   }));
+  RETURN_IF_ERROR(bounds);
   return summary;
+}
+
+std::string DescribeSkipped(const std::vector<std::pair<std::string, SkippedRows>>& skipped,
+                            size_t max_examples) {
+  int64_t total = 0;
+  for (const auto& [collection, s] : skipped) total += s.count();
+  std::string out = StrCat(total, total == 1 ? " row" : " rows", " skipped");
+  size_t shown = 0;
+  for (const auto& [collection, s] : skipped) {
+    for (const auto& e : s.examples()) {
+      if (shown == max_examples) return out + ", ...";
+      out += StrCat(shown == 0 ? ": " : ", ", skipped.size() > 1 ? StrCat("'", collection, "' ")
+                                                                 : std::string(),
+                    e.row, " (", e.reason, ")");
+      ++shown;
+    }
+  }
+  if (static_cast<int64_t>(shown) < total && shown > 0) out += ", ...";
+  return out;
 }
 
 }  // namespace mm

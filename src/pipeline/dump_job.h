@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "pipeline/manifest.h"
+#include "pipeline/row_validator.h"
 #include "sources/source.h"
 #include "storage/storage.h"
 
@@ -18,6 +21,12 @@ struct DumpOptions {
   uint64_t part_bytes = 1ull << 30;  // a part is cut once its files reach this size
   std::string source_kind;           // recorded in the manifest ("faiss")
   std::string source_id;             // identifies what was read; a different one is refused
+  // dumper.invalidRows: an invalid row (a non-finite value, a document that does not fit)
+  // stops the dump, or is left out and counted.
+  InvalidRows invalid_rows = InvalidRows::kFail;
+  // dumper.maxInvalidRatio: the dump fails once the rows left out of a collection are more
+  // than this share (0..1) of the rows its source holds; < 0 for no limit.
+  double max_invalid_ratio = -1;
 };
 
 struct DumpSummary {
@@ -26,11 +35,22 @@ struct DumpSummary {
   int parts = 0;
   int tasks_skipped = 0;  // already done in an earlier run
   double seconds = 0;
+  int64_t rows_skipped = 0;  // invalid rows left out (dumper.invalidRows: skip)
+  std::vector<std::pair<std::string, SkippedRows>> skipped;  // by collection, those with any
 };
 
+// "2 rows skipped: 'c' id 1500 (field 'data' component 3 is NaN), ..." over `skipped`
+// (collection, its skips), naming at most `max_examples` rows; "0 rows skipped" for none.
+std::string DescribeSkipped(const std::vector<std::pair<std::string, SkippedRows>>& skipped,
+                            size_t max_examples = 5);
+
 // Dumps everything `source` plans into `storage` (whose root is the output directory) and
-// marks the manifest complete. REQUIRES: `store` reads and writes that same storage, and
-// the caller holds its OutputLock (this deletes leftovers it finds there).
+// marks the manifest complete. Every batch goes through a RowValidator first; rows left out
+// are counted per task and collection in the manifest. FailedPrecondition (the manifest
+// left incomplete) when a collection's source held rows and every one was left out, or
+// when more were left out than max_invalid_ratio allows.
+// REQUIRES: `store` reads and writes that same storage, and the caller holds its OutputLock
+// (this deletes leftovers it finds there).
 Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,
                             const DumpOptions& options);
 

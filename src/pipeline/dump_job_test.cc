@@ -1,6 +1,9 @@
 #include "pipeline/dump_job.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include <cstring>
 
@@ -224,6 +227,163 @@ TEST(DumpJobTest, VarCharSchemasGetJsonRowsPartsCutBySize) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->collections[0].tasks.at("t0").parts[0].files,
             std::vector<std::string>{"docs/t0/part-00000/rows.json"});
+}
+
+// ---------------------------------------------------------------- invalid rows
+
+DumpOptions SkipOptions(double max_ratio = -1) {
+  return {.workers = 2, .part_bytes = 160, .source_kind = "test", .source_id = "s",
+          .invalid_rows = InvalidRows::kSkip, .max_invalid_ratio = max_ratio};
+}
+
+std::vector<int64_t> TaskIds(MemoryStorage& storage, const TaskRecord& t) {
+  std::vector<int64_t> ids;
+  for (const auto& p : t.parts) {
+    for (int64_t id : PartIds(storage, p)) ids.push_back(id);
+  }
+  return ids;
+}
+
+TEST(DumpJobTest, NonFiniteVectorStopsTheDumpByDefault) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(2, 50);
+  source.set_nan_ids({1013});
+  auto summary = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                  .source_kind = "test", .source_id = "s"});
+  ASSERT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument) << summary.status();
+  EXPECT_THAT(std::string(summary.status().message()),
+              testing::HasSubstr("task t1: collection 'c': id 1013: field 'data' component 1 "
+                                 "is NaN"));
+  EXPECT_FALSE(store.Snapshot().dump_complete);
+  EXPECT_TRUE(storage.List("c/t1/").value().empty());
+}
+
+TEST(DumpJobTest, SkippedRowsAreCountedPerTaskAndCollection) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(3, 50);
+  source.set_nan_ids({13, 1020, 1021});
+  source.set_source_skipped_ids({1040});
+  auto summary = RunDump(source, storage, store, SkipOptions());
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rows, 146);
+  EXPECT_EQ(summary->rows_skipped, 4);
+  const std::string line = DescribeSkipped(summary->skipped);
+  EXPECT_THAT(line, testing::StartsWith("4 rows skipped: id 13 (field 'data' component 1 is "
+                                        "NaN), id 1020 ("));
+  EXPECT_THAT(line, testing::HasSubstr("source id 1040 (left out by the source)"));
+  Manifest m = store.Snapshot();
+  EXPECT_TRUE(m.dump_complete);
+  EXPECT_EQ(m.collections[0].total_rows, 146);
+  EXPECT_EQ(m.collections[0].skipped.count(), 4);
+  EXPECT_EQ(m.collections[0].tasks.at("t1").skipped.count(), 3);
+  EXPECT_EQ(m.collections[0].tasks.at("t1").rows, 47);
+  std::vector<int64_t> ids = TaskIds(storage, m.collections[0].tasks.at("t1"));
+  EXPECT_EQ(ids.size(), 47u);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 1020), 0);
+  // The counts and examples round-trip through manifest.json.
+  auto parsed = ManifestFromJson(storage.Content("manifest.json"), "manifest.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->collections[0].skipped.count(), 4);
+  ASSERT_EQ(parsed->collections[0].skipped.examples().size(), 4u);
+  EXPECT_EQ(parsed->collections[0].skipped.examples()[0].row, "id 13");
+  EXPECT_EQ(parsed->collections[0].tasks.at("t1").skipped.examples()[2].row, "source id 1040");
+  EXPECT_EQ(DescribeSkipped({}), "0 rows skipped");
+}
+
+TEST(DumpJobTest, EveryRowSkippedFailsAndStaysFailed) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(1, 5);
+  source.set_nan_ids({0, 1, 2});
+  source.set_source_skipped_ids({3, 4});
+  for (int run = 0; run < 2; ++run) {
+    auto summary = RunDump(source, storage, store, SkipOptions());
+    ASSERT_EQ(summary.status().code(), absl::StatusCode::kFailedPrecondition) << run;
+    EXPECT_THAT(std::string(summary.status().message()),
+                testing::HasSubstr("collection 'c': all 5 rows its source holds were left out"));
+    Manifest m = store.Snapshot();
+    EXPECT_FALSE(m.dump_complete);
+    EXPECT_EQ(m.collections[0].skipped.count(), 5);
+  }
+}
+
+TEST(DumpJobTest, MaxInvalidRatioStopsTheDump) {
+  {
+    // 3 of 100 rows: over 2%, known up front (the tasks say their rows): stops at once.
+    MemoryStorage storage;
+    ManifestStore store(&storage);
+    CountingSource source(2, 50);
+    source.set_nan_ids({5, 6, 1007});
+    auto summary = RunDump(source, storage, store, SkipOptions(0.02));
+    ASSERT_EQ(summary.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(std::string(summary.status().message()),
+                testing::HasSubstr("3 of the 100 rows its source holds were left out as "
+                                   "invalid, over dumper.maxInvalidRatio 0.02"));
+    EXPECT_FALSE(store.Snapshot().dump_complete);
+  }
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(2, 50);
+  source.set_nan_ids({5, 6, 1007});
+  auto summary = RunDump(source, storage, store, SkipOptions(0.03));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->rows_skipped, 3);
+}
+
+TEST(DumpJobTest, SkipsOfAResumedTaskAreCountedOnce) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  const std::set<int64_t> nan = {1005, 1031, 1033, 1047};
+  const std::set<int64_t> left_out = {1020, 1034, 1044};
+  {
+    CountingSource failing(2, 50, /*fail_task=*/1);
+    failing.set_positions(true);
+    failing.set_fail_after(42);
+    failing.set_nan_ids(nan);
+    failing.set_source_skipped_ids(left_out);
+    ASSERT_FALSE(RunDump(failing, storage, store, SkipOptions()).ok());
+    const TaskRecord t1 = store.Snapshot().collections[0].tasks.at("t1");
+    ASSERT_FALSE(t1.done);
+    ASSERT_FALSE(t1.position.empty());
+    // The checkpoint counts exactly the rows left out before its position.
+    const int64_t position = std::stoll(t1.position) + 1000;
+    int64_t before = 0;
+    for (int64_t id : nan) before += id <= position;
+    for (int64_t id : left_out) before += id <= position;
+    EXPECT_EQ(t1.skipped.count(), before);
+    EXPECT_EQ(t1.rows + t1.skipped.count(), position - 1000 + 1);
+  }
+  CountingSource source(2, 50);
+  source.set_positions(true);
+  source.set_nan_ids(nan);
+  source.set_source_skipped_ids(left_out);
+  auto summary = RunDump(source, storage, store, SkipOptions());
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(source.resumed_at().size(), 1u);
+  const TaskRecord t1 = store.Snapshot().collections[0].tasks.at("t1");
+  EXPECT_EQ(t1.skipped.count(), 7);
+  EXPECT_EQ(t1.rows, 43);
+  std::vector<int64_t> want;
+  for (int64_t id = 1000; id < 1050; ++id) {
+    if (!nan.count(id) && !left_out.count(id)) want.push_back(id);
+  }
+  EXPECT_EQ(TaskIds(storage, t1), want);
+  EXPECT_EQ(summary->rows_skipped, 7);
+}
+
+TEST(DumpJobTest, TasksThatSkippedRowsAreReadAgainWhenSkippingIsOff) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(2, 50);
+  source.set_nan_ids({1013});
+  ASSERT_TRUE(RunDump(source, storage, store, SkipOptions()).ok());
+  auto strict = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                 .source_kind = "test", .source_id = "s"});
+  ASSERT_EQ(strict.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(strict.status().message()), testing::HasSubstr("id 1013"));
+  EXPECT_FALSE(store.Snapshot().dump_complete);
 }
 
 }  // namespace

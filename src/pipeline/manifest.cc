@@ -58,6 +58,24 @@ PartInfo PartFromJson(const json& j) {
   return p;
 }
 
+json SkippedToJson(const SkippedRows& s) {
+  json examples = json::array();
+  for (const auto& e : s.examples()) {
+    examples.push_back(json{{"row", e.row}, {"reason", e.reason}});
+  }
+  return examples;
+}
+
+SkippedRows SkippedFromJson(const json& j, const char* count_key) {
+  SkippedRows s;
+  std::vector<SkippedRow> examples;
+  for (const auto& e : j.value("skipped_examples", json::array())) {
+    examples.push_back({e.at("row").get<std::string>(), e.at("reason").get<std::string>()});
+  }
+  s.Set(j.value(count_key, int64_t{0}), std::move(examples));
+  return s;
+}
+
 }  // namespace
 
 std::string ManifestToJson(const Manifest& m) {
@@ -71,6 +89,10 @@ std::string ManifestToJson(const Manifest& m) {
       for (const auto& p : t.parts) parts.push_back(PartToJson(p));
       tasks[id] = json{{"done", t.done}, {"rows", t.rows}, {"parts", parts}};
       if (!t.position.empty()) tasks[id]["position"] = t.position;
+      if (t.skipped.count() > 0) {
+        tasks[id]["skipped"] = t.skipped.count();
+        tasks[id]["skipped_examples"] = SkippedToJson(t.skipped);
+      }
     }
     json imports = json::object();
     for (const auto& [dir, r] : c.load.imports) {
@@ -86,6 +108,8 @@ std::string ManifestToJson(const Manifest& m) {
         {"consistency_level", c.consistency_level},
         {"partitions", c.partitions},
         {"total_rows", c.total_rows},
+        {"skipped_rows", c.skipped.count()},
+        {"skipped_examples", SkippedToJson(c.skipped)},
         {"tasks", tasks},
         {"load", json{{"target", c.load.target},
                       {"prepared", c.load.prepared},
@@ -129,12 +153,14 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
       c.consistency_level = jc.value("consistency_level", "");
       c.partitions = jc.value("partitions", std::vector<std::string>{});
       c.total_rows = jc.at("total_rows").get<int64_t>();
+      c.skipped = SkippedFromJson(jc, "skipped_rows");
       for (const auto& [id, jt] : jc.at("tasks").items()) {
         TaskRecord t;
         t.done = jt.at("done").get<bool>();
         t.rows = jt.value("rows", int64_t{0});
         for (const auto& jp : jt.at("parts")) t.parts.push_back(PartFromJson(jp));
         t.position = jt.value("position", "");
+        t.skipped = SkippedFromJson(jt, "skipped");
         c.tasks[id] = std::move(t);
       }
       const json& jl = jc.at("load");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/schema.h"
+#include "core/skipped_rows.h"
 #include "core/status.h"
 #include "formats/part_writer.h"
 #include "storage/storage.h"
@@ -27,6 +28,9 @@ struct TaskRecord {
   // (BatchReader::PositionAfter), so a rerun keeps those parts and reads on from there.
   // "" when nothing of the task is kept.
   std::string position;
+  // Rows the source read for `parts` (up to `position`) but left out as invalid
+  // (dumper.invalidRows: skip); `rows` does not count them.
+  SkippedRows skipped;
 };
 
 struct ImportRecord {
@@ -56,6 +60,7 @@ struct CollectionManifest {
   std::string consistency_level;               // "" = the load's default
   std::vector<std::string> partitions;
   int64_t total_rows = 0;                      // rows the dump wrote
+  SkippedRows skipped;                         // rows it left out, over all tasks
   std::map<std::string, TaskRecord> tasks;     // by SourceTask::id
   LoadState load;
 };

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,8 @@ namespace mm {
 // A source of `tasks` tasks of `rows` rows each, ids task*1000 + row, 2-dim vectors, in
 // batches of 7; task `fail_task` fails once it has yielded `fail_after` rows (default: after
 // its first batch). With positions on, readers resume part-way (the position is the row).
+// Rows of `nan_ids` get a NaN in component 1; rows of `source_skipped_ids` are left out by
+// the reader itself, as an ES reader leaves out a document that does not fit.
 class CountingSource : public Source {
  public:
   CountingSource(int tasks, int64_t rows, int fail_task = -1, std::string collection = "c")
@@ -42,12 +46,16 @@ class CountingSource : public Source {
     if (position != "-1") resumed_at_.push_back(StrCat(task.id, "@", position));
     int t = std::stoi(task.id.substr(1));
     auto r = new Reader(schema_, t, rows_, t == fail_task_ ? fail_after_ : -1, positions_);
+    r->nan_ids_ = nan_ids_;
+    r->source_skipped_ids_ = source_skipped_ids_;
     r->done_ = std::stoll(position) + 1;
     return std::unique_ptr<BatchReader>(r);
   }
   int opened() const { return opened_.load(); }
   void set_positions(bool on) { positions_ = on; }
   void set_fail_after(int64_t rows) { fail_after_ = rows; }
+  void set_nan_ids(std::set<int64_t> ids) { nan_ids_ = std::move(ids); }
+  void set_source_skipped_ids(std::set<int64_t> ids) { source_skipped_ids_ = std::move(ids); }
   // "t1@41" for each task opened part-way at a position.
   const std::vector<std::string>& resumed_at() const { return resumed_at_; }
 
@@ -59,32 +67,40 @@ class CountingSource : public Source {
           positions_(positions) {}
     const SchemaPtr& schema() const override { return schema_; }
     std::string PositionAfter(int64_t row) const override {
-      return positions_ ? StrCat(batch_start_ + row) : "";
+      return positions_ ? StrCat(batch_rows_[static_cast<size_t>(row)]) : "";
     }
     Result<std::optional<Batch>> Next() override {
       if (done_ >= rows_) return std::optional<Batch>();
       if (fail_after_ >= 0 && done_ >= fail_after_) {
         return absl::DataLossError(StrCat("boom at row ", done_));
       }
-      batch_start_ = done_;
       Batch b(schema_);
+      batch_rows_.clear();
       int64_t n = std::min<int64_t>(7, rows_ - done_);
       for (int64_t i = 0; i < n; ++i) {
         int64_t id = task_ * 1000 + done_ + i;
-        float v[2] = {static_cast<float>(id), -static_cast<float>(id)};
+        if (source_skipped_ids_.count(id)) {
+          b.AddSkip({StrCat("source id ", id), "left out by the source"});
+          continue;
+        }
+        float v[2] = {static_cast<float>(id),
+                      nan_ids_.count(id) ? std::nanf("") : -static_cast<float>(id)};
         b.column(0).AppendFixed(&id, 1);
         b.column(1).AppendFixed(v, 1);
+        batch_rows_.push_back(done_ + i);
       }
       done_ += n;
       return std::optional<Batch>(std::move(b));
     }
 
     int64_t done_ = 0;
+    std::set<int64_t> nan_ids_, source_skipped_ids_;
 
    private:
     SchemaPtr schema_;
     int task_;
-    int64_t rows_, batch_start_ = 0;
+    int64_t rows_;
+    std::vector<int64_t> batch_rows_;  // the task's row of each batch row
     int64_t fail_after_;
     bool positions_;
   };
@@ -93,6 +109,7 @@ class CountingSource : public Source {
   int fail_task_;
   int64_t fail_after_ = 1;
   bool positions_ = false;
+  std::set<int64_t> nan_ids_, source_skipped_ids_;
   SchemaPtr schema_;
   std::atomic<int> opened_{0};
   std::vector<std::string> resumed_at_;

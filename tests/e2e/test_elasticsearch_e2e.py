@@ -267,6 +267,7 @@ def test_every_mapped_type(es8, all_types_index, testbed_s3, mm_binary, tmp_path
         done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
         assert done.returncode == 0, done.describe()
         assert f"document _id '{missing[0]}'" in done.output, "skipped documents are reported"
+        assert f"{len(missing)} rows skipped: document _id '" in done.output, done.describe()
         alias = testbed_s3.milvus_alias()
         coll = Collection(name, using=alias)
         coll.create_index("emb", {"index_type": "FLAT", "metric_type": "L2", "params": {}})

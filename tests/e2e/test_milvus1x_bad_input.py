@@ -5,9 +5,11 @@ collection behind in Milvus."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pymilvus import utility
 
@@ -144,3 +146,47 @@ def test_segment_with_only_an_index_file(testbed_s3, mm_binary, tmp_path, instan
     run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
     assert_failed(run, f"{table}/{seg}", "only an index file")
     assert_nothing_created(testbed_s3, names)
+
+
+def test_nan_in_a_segment_is_named_or_skipped_and_counted(testbed_s3, mm_binary, tmp_path,
+                                                          instance):
+    """Issue 9: a NaN in a 1.x raw vector file stops the run naming the row's id, the field and
+    the component; with dumper.invalidRows: skip its rows are left out and counted, and the
+    segment's row count and the load's count check still hold."""
+    float_tables = {r[0] for r in instance.sql(
+        "SELECT table_id FROM Tables WHERE metric_type IN (1, 2)")}
+    table, seg, rows = next(s for s in instance.live_segments() if s[0] in float_tables)
+    (dim,) = instance.sql("SELECT dimension FROM Tables WHERE table_id = ?", table)[0]
+    seg_dir = instance.segment_dir(table, seg)
+    rv = seg_dir / f"{seg}.rv"
+    data = bytearray(rv.read_bytes())
+    vectors = np.frombuffer(data, dtype=np.float32, offset=8).reshape(-1, dim).copy()
+    vectors[:, 2] = np.nan  # every row, so whichever rows are live hold one
+    data[8:] = vectors.tobytes()
+    rv.write_bytes(bytes(data))
+    uids = set(np.frombuffer((seg_dir / f"{seg}.uid").read_bytes(), dtype=np.int64,
+                             offset=8).tolist())
+
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, "field 'data' component 2 is NaN", "dumper.invalidRows: skip")
+    named = re.search(r": id (-?\d+): field 'data' component 2 is NaN", run.output)
+    assert named and int(named.group(1)) in uids, run.describe()
+    assert_nothing_created(testbed_s3, names)
+
+    suffix = uuid.uuid4().hex[:8]
+    names = {c: f"skip_{suffix}_{i}" for i, c in enumerate(instance.live_collections())}
+    config = milvus1x_config(
+        testbed_s3, {"mode": "sqlite", "sqliteFile": str(instance.sqlite)}, instance.tables,
+        f"e2e-m1x-bad/{suffix}",
+        overrides={"target.create.collection.nameMap": names, "dumper.invalidRows": "skip"})
+    (tmp_path / "skip").mkdir()
+    run = run_command(mm_binary, "start", write_yaml(tmp_path / "skip" / "m.yaml", config))
+    try:
+        assert run.returncode == 0, run.describe()
+        assert f"; {rows} rows skipped: " in run.output, run.describe()
+        assert "field 'data' component 2 is NaN" in run.output, run.describe()
+    finally:
+        alias = testbed_s3.milvus_alias()
+        for n in names.values():
+            if utility.has_collection(n, using=alias):
+                utility.drop_collection(n, using=alias)

@@ -1,7 +1,5 @@
 #include "sources/elasticsearch/es_hit_decoder.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -128,6 +126,8 @@ Why Scalar(const FieldSchema& f, DataType type, element e, std::string* out) {
     }
     case DataType::kFloat:
       if (!ToDouble(e, &d)) return StrCat("expected a number, got ", TypeName(e));
+      // Beyond float's range it would become an infinity, which Milvus refuses.
+      if (!std::isfinite(static_cast<float>(d))) return StrCat(d, " does not fit Float");
       *out = Bytes<float>(static_cast<float>(d));
       return "";
     case DataType::kDouble:
@@ -454,16 +454,15 @@ Result<EsPage> EsHitDecoder::Decode(const std::string& body, Batch* batch) {
       why = Value(f, value, &values[i]);
     }
     if (!why.empty()) {
-      const std::string message =
-          StrCat("elasticsearch index '", index_, "', document _id '", id, "': field '",
-                 schema_.sources[bad].es_name, "' ", why);
+      std::string reason = StrCat("field '", schema_.sources[bad].es_name, "' ", why);
       if (!skip_invalid_) {
         return absl::InvalidArgumentError(
-            message + " (set meta.invalidDocs: skip to leave such documents out)");
+            StrCat("elasticsearch index '", index_, "', document _id '", id, "': ", reason,
+                   " (set dumper.invalidRows: skip to leave such documents out)"));
       }
-      if (skipped_total_ < 20) spdlog::warn("{}; skipped", message);
+      // The dump counts it with the rows it leaves out itself, and reports them together.
+      batch->AddSkip({StrCat("document _id '", id, "'"), std::move(reason)});
       ++page.skipped;
-      ++skipped_total_;
       continue;
     }
     for (size_t i = 0; i < schema.fields.size(); ++i) {

@@ -1,8 +1,10 @@
 // Turns the hits of an Elasticsearch search response into batch rows: each configured field
 // from `_source` (dotted paths walk objects, or match a literal dotted key), from `fields`
 // when `_source` lacks it (vectors excluded from _source, dates as epoch_millis docvalues),
-// or from `_id`; the dynamic field ($meta) gets the rest of `_source`. Values are checked against the Milvus type; a document that does not fit is
-// an error naming its _id and field, or is skipped and counted when skipping is asked for.
+// or from `_id`; the dynamic field ($meta) gets the rest of `_source`. Values are checked
+// against the Milvus type; a document that does not fit is an error naming its _id and
+// field, or, when skipping is asked for, goes to the batch's skips (Batch::AddSkip) for the
+// dump to count.
 // Not thread-safe; one decoder per reader.
 #pragma once
 
@@ -21,7 +23,7 @@ namespace mm {
 struct EsPage {
   int64_t hits = 0;          // hits in the response
   int64_t rows = 0;          // rows appended to the batch
-  int64_t skipped = 0;       // invalid documents left out (skip mode)
+  int64_t skipped = 0;       // invalid documents left out (skip mode), in the batch's skips
   std::string last_sort;     // the last hit's "sort" array as JSON ("" when absent)
   std::string scroll_id;     // "_scroll_id", when present
   std::string pit_id;        // "pit_id", when present (it may change between pages)
@@ -37,8 +39,6 @@ class EsHitDecoder {
   // document when not skipping.
   Result<EsPage> Decode(const std::string& body, Batch* batch);
 
-  int64_t skipped_total() const { return skipped_total_; }
-
  private:
   struct Parser;
   EsCollectionSchema schema_;
@@ -46,7 +46,6 @@ class EsHitDecoder {
   std::set<std::string> field_names_;     // their Milvus names
   std::string index_;
   bool skip_invalid_;
-  int64_t skipped_total_ = 0;
   std::unique_ptr<Parser> parser_;
 };
 

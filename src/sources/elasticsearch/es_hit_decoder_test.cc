@@ -126,6 +126,12 @@ TEST(EsHitDecoderTest, InvalidDocumentsFailOrAreSkipped) {
   EXPECT_EQ(page->skipped, 4);
   ASSERT_TRUE(kept.Validate().ok());  // nothing half-appended
   EXPECT_EQ(kept.column(0).value(1), "ok-2");
+  // The skipped documents travel with the batch, each after the rows read before it.
+  ASSERT_EQ(kept.skips().size(), 4u);
+  EXPECT_EQ(kept.skips()[0].before, 1);
+  EXPECT_EQ(kept.skips()[0].row.row, "document _id 'bad-missing'");
+  EXPECT_EQ(kept.skips()[0].row.reason, "field 'title' is missing");
+  EXPECT_EQ(kept.skips()[3].row.row, "document _id 'bad-byte'");
 }
 
 TEST(EsHitDecoderTest, NotASearchResponseIsDataLoss) {
