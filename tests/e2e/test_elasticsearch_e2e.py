@@ -566,15 +566,18 @@ def test_unlisted_fields_go_to_the_dynamic_field(es8, testbed_s3, mm_binary, tmp
 
 # ---------------------------------------------------------------- vector element types
 
-def test_bit_vectors_as_hex_strings_and_byte_arrays(es8, testbed_s3, mm_binary, tmp_path):
+@pytest.mark.parametrize("where", ["source", "doc_values"])
+def test_bit_vectors_as_hex_strings_and_byte_arrays(es8, testbed_s3, mm_binary, tmp_path, where):
     """dense_vector with element_type bit (ES 8.15+), 64 dims: half the documents give the
     vector as a hex string, half as an array of 8 signed bytes. Every one arrives in a
-    BinaryVector(64) field, bit for bit."""
+    BinaryVector(64) field, bit for bit, read from _source or (excluded from it) from doc
+    values."""
     http = EsHttp(es8)
-    index = "bits-64"
+    index = f"bits-64-{where.replace('_', '-')}"
     http.create_index(index, {"id": {"type": "long"},
                               "data": {"type": "dense_vector", "dims": 64, "element_type": "bit",
-                                       "index": True, "similarity": "l2_norm"}})
+                                       "index": True, "similarity": "l2_norm"}},
+                      source_excludes=["data"] if where == "doc_values" else None)
     rng = np.random.default_rng(64)
     n = 3000
     vectors = rng.integers(0, 256, (n, 8), dtype=np.uint8)
