@@ -147,6 +147,12 @@ Result<Milvus1xTable> ParseTable(const Reader& r, const Json& j, const std::stri
         return r.Bad(StrCat(p, "indexOnlySegments[", i, "]"),
                      StrCat("is ", v.type_name(), ", expected a string"));
       }
+      // Index-only means no raw file: a segment also listed with its raw data contradicts it.
+      if (seen.count(v.get<std::string>())) {
+        return r.Bad(StrCat(p, "indexOnlySegments[", i, "]"),
+                     StrCat("'", v.get<std::string>(), "' is also listed in segments, with raw "
+                            "data; the file contradicts itself"));
+      }
       t.index_only_segments.push_back(v.get<std::string>());
     }
   }

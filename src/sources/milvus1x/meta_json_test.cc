@@ -165,6 +165,8 @@ TEST(MetaJsonTest, ErrorsNameTheJsonPath) {
       {R"([1,2])", "the document is array"},
       {R"({"collections":[{"collection":"a","metric":1,"dim":8,"indexOnlySegments":[5]}]})",
        "collections[0].indexOnlySegments[0] is number"},
+      {R"({"collections":[{"collection":"a","metric":1,"dim":8,"segments":[{"segment":"1","rows":1}],"indexOnlySegments":["1"]}]})",
+       "collections[0].indexOnlySegments[0] '1' is also listed in segments"},
   };
   for (const Case& c : cases) {
     auto meta = ParseMetaJson(c.json, "s3://b/meta.json");
