@@ -79,6 +79,7 @@ Result<OpenedSource> OpenFaissSource(const MigrationConfig& config) {
   options.metric_type = config.metric_type;
   options.shards_num = config.shards_num;
   options.batch_bytes = std::max<int64_t>(config.reader_buffer_kb, 64) << 10;
+  options.allow_trailing_bytes = config.faiss_allow_trailing_bytes;
   OpenedSource opened;
   opened.id = StrCat("faiss:", file->name(), " (", file->Size(), " bytes)");
   ASSIGN_OR_RETURN(opened.source, FaissSource::Open(file, options));

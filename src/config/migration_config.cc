@@ -167,6 +167,7 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   }
   if (c.work_mode == "faiss") {
     if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
+    RETURN_IF_ERROR(r.Get("source.faiss.allowTrailingBytes", &c.faiss_allow_trailing_bytes));
   } else if (c.work_mode == "milvus1x") {
     RETURN_IF_ERROR(ReadMilvus1xSource(r, &c));
   } else if (c.work_mode == "elasticsearch") {

@@ -53,6 +53,9 @@ struct MigrationConfig {
   std::string source_mode = "local";  // local | remote
   std::string faiss_file;             // source.local.faissFile or source.remote.faissFile
   RemoteConfig source_remote;
+  // source.faiss.allowTrailingBytes: accept (with a warning) bytes after the end of the
+  // FAISS index instead of refusing the file as damaged.
+  bool faiss_allow_trailing_bytes = false;
 
   // Milvus 1.x (workMode milvus1x): where its segments and its metadata are.
   std::string tables_dir;        // source.local.tablesDir or source.remote.tablesDir

@@ -47,6 +47,8 @@ target:
       metricType: L2
 )";
 
+void ExpectInvalid(const std::string& yaml, const std::string& key);
+
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   auto pos = s.find(from);
   EXPECT_NE(pos, std::string::npos) << from;
@@ -187,6 +189,20 @@ TEST(MigrationConfigTest, WorkModeInferredFromFaissFile) {
   auto c = ParseMigrationConfig(Replace(kGoFaissExample, "workMode: faiss", ""), "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->work_mode, "faiss");
+}
+
+TEST(MigrationConfigTest, FaissAllowTrailingBytes) {
+  auto c = ParseMigrationConfig(kGoFaissExample, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_FALSE(c->faiss_allow_trailing_bytes);
+  const std::string with = Replace(kGoFaissExample, "    faissFile: /data/faiss.index",
+                                   "    faissFile: /data/faiss.index\n"
+                                   "  faiss:\n    allowTrailingBytes: true");
+  c = ParseMigrationConfig(with, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->faiss_allow_trailing_bytes);
+  ExpectInvalid(Replace(with, "allowTrailingBytes: true", "allowTrailingBytes: sometimes"),
+                "source.faiss.allowTrailingBytes");
 }
 
 TEST(MigrationConfigTest, LocalTargetIsAbsolute) {

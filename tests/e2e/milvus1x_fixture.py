@@ -54,14 +54,14 @@ class Milvus1xDir:
 
     def live_collections(self) -> list[str]:
         return [r[0] for r in self.sql(
-            "SELECT table_id FROM Tables WHERE state = 0 AND owner_table = '' ORDER BY table_id")]
+            "SELECT table_id FROM Tables WHERE state <> 1 AND owner_table = '' ORDER BY table_id")]
 
     def live_segments(self) -> list[tuple[str, str, int]]:
         """(table_id, segment_id, row_count) of live raw files of live tables with rows."""
         return self.sql(
             "SELECT f.table_id, f.segment_id, f.row_count FROM TableFiles f "
             "JOIN Tables t ON t.table_id = f.table_id "
-            f"WHERE t.state = 0 AND f.file_type IN {LIVE_RAW} AND f.row_count > 0 "
+            f"WHERE t.state <> 1 AND f.file_type IN {LIVE_RAW} AND f.row_count > 0 "
             "ORDER BY f.table_id, f.segment_id")
 
     def segment_dir(self, table_id: str, segment_id: str) -> Path:

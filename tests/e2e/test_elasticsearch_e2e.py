@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pymilvus import Collection, utility
+from pymilvus import Collection, DataType, utility
 
 from es_fixture import EsHttp, es_config
 from migration_yaml import ToolRun, run_tool, write_yaml
@@ -563,3 +563,49 @@ def test_unlisted_fields_go_to_the_dynamic_field(es8, testbed_s3, mm_binary, tmp
             assert r["user_name"] == f"u{(r['id'] - 1) // 11}"
     finally:
         drop(testbed_s3, name)
+
+
+# ---------------------------------------------------------------- vector element types
+
+@pytest.mark.parametrize("where", ["source", "doc_values"])
+def test_bit_vectors_as_hex_strings_and_byte_arrays(es8, testbed_s3, mm_binary, tmp_path, where):
+    """dense_vector with element_type bit (ES 8.15+), 64 dims: half the documents give the
+    vector as a hex string, half as an array of 8 signed bytes. Every one arrives in a
+    BinaryVector(64) field, bit for bit, read from _source or (excluded from it) from doc
+    values."""
+    http = EsHttp(es8)
+    index = f"bits-64-{where.replace('_', '-')}"
+    http.create_index(index, {"id": {"type": "long"},
+                              "data": {"type": "dense_vector", "dims": 64, "element_type": "bit",
+                                       "index": True, "similarity": "l2_norm"}},
+                      source_excludes=["data"] if where == "doc_values" else None)
+    rng = np.random.default_rng(64)
+    n = 3000
+    vectors = rng.integers(0, 256, (n, 8), dtype=np.uint8)
+    vectors[0] = 0
+    vectors[1] = 255
+    ids = np.arange(n, dtype=np.int64) * 7 + 3
+
+    def doc(k: int) -> dict:
+        v = vectors[k]
+        value = v.tobytes().hex() if k % 2 == 0 else [int(b) for b in v.astype(np.int8)]
+        return {"id": int(ids[k]), "data": value}
+
+    http.bulk(index, ((f"b{k}", doc(k)) for k in range(n)))
+    name = f"es_bits_{uuid.uuid4().hex[:8]}"
+    fields = [{"name": "id", "type": "long", "pk": True},
+              {"name": "data", "type": "dense_vector", "dims": 64}]
+    config = es_config(es8, testbed_s3, index, fields, f"e2e-es/{name}", collection=name,
+                       extra_meta={"invalidDocs": "skip"})
+    try:
+        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        assert done.returncode == 0, done.describe()
+        assert "skipped" not in done.output, done.describe()
+        alias = testbed_s3.milvus_alias()
+        coll = Collection(name, using=alias)
+        vec_field = next(f for f in coll.schema.fields if f.name == "data")
+        assert vec_field.dtype == DataType.BINARY_VECTOR and vec_field.params["dim"] == 64
+        assert_collection_holds(alias, name, ids, vectors, binary=True, metric="HAMMING")
+    finally:
+        drop(testbed_s3, name)
+

@@ -112,6 +112,37 @@ def test_corrupt_faiss_file(kind, words, index_files, testbed_s3, mm_binary, uni
     assert_no_collection(testbed_s3, name)
 
 
+def test_junk_byte_in_the_vectors(tmp_path_factory, testbed_s3, mm_binary, unique_collection,
+                                  tmp_path):
+    """The issue's case: one junk byte inside the vectors of an IndexFlatL2 (d=4, n=8) shifts
+    every later byte; the file ends one byte after the index. Refused, naming the file and
+    the offset where the index ends; accepted only with source.faiss.allowTrailingBytes."""
+    d = tmp_path_factory.mktemp("junk")
+    x = np.random.default_rng(4).standard_normal((8, 4)).astype(np.float32)
+    index = faiss.IndexFlatL2(4)
+    index.add(x)
+    clean = d / "clean.index"
+    faiss.write_index(index, str(clean))
+    data = clean.read_bytes()
+    vectors_at = 4 + 33 + 8  # fourcc, header, float count
+    assert len(data) == vectors_at + x.nbytes
+    junk = d / "junk.index"
+    at = vectors_at + 3 * 16 + 2  # inside row 3
+    junk.write_bytes(data[:at] + b"\x5a" + data[at:])
+    name = unique_collection(testbed_s3)
+
+    run = start(testbed_s3, mm_binary, tmp_path, junk, name)
+
+    assert_failed(run, str(junk), f"offset {len(data)}", "1 more byte",
+                  "source.faiss.allowTrailingBytes")
+    assert_no_collection(testbed_s3, name)
+
+    allowed = start(testbed_s3, mm_binary, tmp_path, junk, name,
+                    {"source.faiss.allowTrailingBytes": True})
+    assert allowed.returncode == 0, allowed.describe()
+    assert "ignored" in allowed.output, allowed.describe()
+
+
 @pytest.mark.parametrize("index_type", ["IndexLSH", "IndexPQ"])
 def test_unsupported_index_type(index_type, index_files, testbed_s3, mm_binary,
                                 unique_collection, tmp_path):

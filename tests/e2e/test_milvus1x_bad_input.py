@@ -4,6 +4,7 @@ collection behind in Milvus."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import uuid
@@ -14,7 +15,7 @@ import pytest
 from pymilvus import utility
 
 from conftest import Testbed, read_env_file
-from migration_yaml import ToolRun, milvus1x_config, run_command, write_yaml
+from migration_yaml import ToolRun, milvus1x_config, run_command, run_tool, write_yaml
 from milvus1x_fixture import Milvus1xDir, generate
 
 
@@ -190,3 +191,49 @@ def test_nan_in_a_segment_is_named_or_skipped_and_counted(testbed_s3, mm_binary,
         for n in names.values():
             if utility.has_collection(n, using=alias):
                 utility.drop_collection(n, using=alias)
+
+
+def test_partition_without_its_owner(testbed_s3, mm_binary, tmp_path, instance):
+    (table, tag), = instance.sql(
+        "SELECT table_id, partition_tag FROM Tables WHERE owner_table = 'float_ip' "
+        "AND partition_tag = 'p2023'")
+    collections = instance.live_collections()
+    instance.sql("UPDATE Tables SET owner_table = 'no_such_collection' WHERE table_id = ?", table)
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance, collections=collections)
+    assert_failed(run, str(instance.sqlite), f"partition '{tag}'", f"'{table}'",
+                  "'no_such_collection'")
+    assert_nothing_created(testbed_s3, names)
+
+
+def test_unknown_file_type(testbed_s3, mm_binary, tmp_path, instance):
+    table, seg, _ = instance.live_segments()[0]
+    instance.sql("UPDATE TableFiles SET file_type = 9 WHERE table_id = ? AND segment_id = ?",
+                 table, seg)
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance)
+    assert_failed(run, f"table '{table}'", f"segment {seg}", "file_type 9")
+    assert_nothing_created(testbed_s3, names)
+
+
+def test_exported_meta_json_whose_partition_rows_contradict_its_segments(
+        testbed_s3, mm_binary, tmp_path, instance):
+    """The issue's case: partition p_alpha of a meta.json written by `export` still says
+    "rows": 760 while its segments list is empty."""
+    out = tmp_path / "exported"
+    exported = run_tool(mm_binary, "export", "-s", str(instance.sqlite), "-o", str(out))
+    assert exported.returncode == 0, exported.describe()
+    meta_path = out / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    entry = next(c for c in meta["collections"]
+                 if c.get("owner") == "float_ip" and c.get("partition") == "p2023")
+    entry["partition"] = "p_alpha"
+    entry["rows"] = 760
+    entry["segments"] = []
+    meta["rows"] = sum(c["rows"] for c in meta["collections"])
+    meta_path.write_text(json.dumps(meta, indent=2))
+    collections = instance.live_collections()
+    run, names = run_start(testbed_s3, mm_binary, tmp_path, instance,
+                           meta={"mode": "local", "localFile": str(meta_path)},
+                           collections=collections)
+    assert_failed(run, str(meta_path), "'p_alpha'", "collection 'float_ip'", "760",
+                  "hold 0 rows")
+    assert_nothing_created(testbed_s3, names)

@@ -135,6 +135,26 @@ def test_sqlite_meta_start(instance, testbed_s3, mm_binary, renamed, tmp_path):
     assert_migrated(testbed_s3, instance, r.names)
 
 
+def test_tables_in_every_state_but_to_delete_are_live(instance, testbed_s3, mm_binary, renamed,
+                                                      tmp_path):
+    """1.x reads every table whose state is not 1 (TO_DELETE): states 2, 5 and -1 are live."""
+    inst = instance.copy_to(tmp_path / "states")
+    (float_ip_rows,) = inst.sql("SELECT SUM(f.row_count) FROM TableFiles f JOIN Tables t "
+                                "ON t.table_id = f.table_id WHERE (t.table_id = 'float_ip' OR "
+                                "t.owner_table = 'float_ip') AND f.file_type IN (1, 2, 7)")[0]
+    assert float_ip_rows > 0
+    inst.sql("UPDATE Tables SET state = 2 WHERE table_id = 'float_ip'")
+    inst.sql("UPDATE Tables SET state = 5 WHERE owner_table = 'float_ip' AND partition_tag = 'p2023'")
+    inst.sql("UPDATE Tables SET state = -1 WHERE table_id = 'bin_hamming'")
+    r = renamed(inst, testbed_s3)
+    config = config_for(testbed_s3, inst, r, {"mode": "sqlite", "sqliteFile": str(inst.sqlite)},
+                        tmp_path)
+    migrate(mm_binary, "start", config)
+    assert_migrated(testbed_s3, inst, r.names)
+    coll = Collection(r.names["float_ip"], using=testbed_s3.milvus_alias())
+    assert coll.num_entities == float_ip_rows
+
+
 def test_mysql_meta_to_local_storage(instance, testbed_local, mm_binary, renamed, tmp_path):
     env_file = os.environ.get("MM_TEST_MYSQL_ENV")
     if not env_file:

@@ -205,6 +205,56 @@ Why Value(const FieldSchema& f, element e, std::string* out) {
       }
       return "";
     }
+    case DataType::kBinaryVector: {
+      // ES bit vectors and Milvus binary vectors both pack 8 dimensions a byte: the bytes
+      // are copied as they are. _source holds what was indexed, a hex string or an array of
+      // dims/8 signed bytes; `fields` may wrap it in an array of one.
+      const size_t want = static_cast<size_t>(f.dim / 8);
+      if (e.type() == element_type::ARRAY) {
+        simdjson::dom::array a = e;
+        if (a.size() == 1 && ((*a.begin()).type() == element_type::ARRAY ||
+                              (*a.begin()).type() == element_type::STRING)) {
+          e = *a.begin();
+        }
+      }
+      out->resize(want);
+      if (e.type() == element_type::STRING) {
+        const std::string_view hex = e;
+        if (hex.size() != 2 * want) {
+          return StrCat("is a hex string of ", hex.size(), " digits, expected ", 2 * want,
+                        " for ", f.dim, " bits");
+        }
+        auto nibble = [](char c) -> int {
+          if (c >= '0' && c <= '9') return c - '0';
+          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+          return -1;
+        };
+        for (size_t k = 0; k < want; ++k) {
+          const int hi = nibble(hex[2 * k]), lo = nibble(hex[2 * k + 1]);
+          if (hi < 0 || lo < 0) return StrCat("is not a hex string (at digit ", 2 * k, ")");
+          (*out)[k] = static_cast<char>(hi << 4 | lo);
+        }
+        return "";
+      }
+      if (e.type() != element_type::ARRAY) {
+        return StrCat("expected a bit vector (hex string or byte array), got ", TypeName(e));
+      }
+      simdjson::dom::array a = e;
+      if (a.size() != want) {
+        return StrCat("has ", a.size(), " bytes, expected ", want, " for ", f.dim, " bits");
+      }
+      size_t k = 0;
+      for (element x : a) {
+        int64_t v = 0;
+        if (!ToInt64(x, &v) || v < -128 || v > 127) {
+          return StrCat("holds ", x.type() == element_type::STRING ? "a string" : TypeName(x),
+                        " among its bytes; expected integers from -128 to 127");
+        }
+        (*out)[k++] = static_cast<char>(static_cast<int8_t>(v));
+      }
+      return "";
+    }
     case DataType::kJson:
       *out = simdjson::minify(e);
       return "";

@@ -209,5 +209,39 @@ TEST(EsHitDecoderTest, UnlistedSourceFieldsGoToTheDynamicField) {
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("'user_name'"));
 }
 
+TEST(EsHitDecoderTest, BitVectorsFromHexStringsAndByteArrays) {
+  ElasticsearchConfig c;
+  c.index = "docs";
+  EsFieldConfig bits{.name = "bits", .type = "dense_vector", .dims = 64};
+  c.fields = {bits};
+  auto mapped = MapEsSchema(c, "docs", {"bits"});
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EsHitDecoder decoder(*mapped, "docs", true);
+  Batch batch(mapped->schema);
+  const std::string want("\x00\x01\x7f\x80\xab\xcd\xef\xff", 8);
+  auto page = decoder.Decode(
+      Response({Hit("hex", R"({"bits":"00017f80abCDefff"})", "{}"),
+                Hit("bytes", R"({"bits":[0,1,127,-128,-85,-51,-17,-1]})", "{}"),
+                Hit("fields", "{}", R"({"bits":[[0,1,127,-128,-85,-51,-17,-1]]})"),
+                Hit("short", R"({"bits":"0001"})", "{}"),
+                Hit("not-hex", R"({"bits":"00017f80abcdefgg"})", "{}"),
+                Hit("too-big", R"({"bits":[0,1,127,128,-85,-51,-17,-1]})", "{}"),
+                Hit("seven", R"({"bits":[0,1,127,-128,-85,-51,-17]})", "{}")}),
+      &batch);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->rows, 3);
+  EXPECT_EQ(page->skipped, 4);
+  ASSERT_EQ(batch.num_rows(), 3);
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(batch.column(1).row(i)), 8), want) << i;
+  }
+  EsHitDecoder strict(*mapped, "docs", false);
+  Batch none(mapped->schema);
+  auto bad = strict.Decode(Response({Hit("short", R"({"bits":"0001"})", "{}")}), &none);
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("field 'bits' is a hex string of 4 digits, expected 16 for 64 bits"));
+}
+
 }  // namespace
 }  // namespace mm

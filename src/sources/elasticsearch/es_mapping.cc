@@ -83,6 +83,7 @@ Result<EsMappingCheck> CheckEsMapping(const ElasticsearchConfig& config,
   static const std::set<std::string> kSortableTypes = {"keyword", "long", "integer", "short",
                                                        "byte"};
   std::set<std::string> unsortable;
+  std::map<std::string, bool> bit_seen;  // dense_vector field -> element_type is bit
   for (const auto& [concrete, body] : root.items()) {
     const json& mappings = body.contains("mappings") ? body["mappings"] : json::object();
     const json& properties =
@@ -109,6 +110,32 @@ Result<EsMappingCheck> CheckEsMapping(const ElasticsearchConfig& config,
             "[meta.fields[", i, "].dims] field '", f.name, "' has dims ",
             (*property)["dims"].get<int64_t>(), " in index '", concrete, "', the config says ",
             f.dims));
+      }
+      if (f.type == "dense_vector") {
+        // float (the default) and byte vectors both arrive as numbers; bit vectors pack 8
+        // dimensions a byte. Anything newer would be read wrongly: refuse it here.
+        const std::string element =
+            property->contains("element_type") && (*property)["element_type"].is_string()
+                ? (*property)["element_type"].get<std::string>()
+                : "float";
+        if (element != "float" && element != "byte" && element != "bit") {
+          return absl::InvalidArgumentError(StrCat(
+              "[meta.fields[", i, "]] field '", f.name, "' is a dense_vector with element_type '",
+              element, "' in index '", concrete,
+              "'; only float, byte and bit vectors can be migrated"));
+        }
+        if (element == "bit" && f.dims % 8 != 0) {
+          return absl::InvalidArgumentError(StrCat(
+              "[meta.fields[", i, "].dims] field '", f.name, "' is a bit vector in index '",
+              concrete, "', so dims counts bits and must be a multiple of 8, not ", f.dims));
+        }
+        const bool bit = element == "bit";
+        if (!bit_seen.emplace(f.name, bit).second && bit_seen[f.name] != bit) {
+          return absl::InvalidArgumentError(StrCat(
+              "[meta.fields[", i, "]] field '", f.name, "' is a bit vector in some of the "
+              "indexes '", config.index, "' names and not in others (index '", concrete, "')"));
+        }
+        if (bit) out.bit_vectors.insert(f.name);
       }
       if (Excluded(source, f.name)) out.from_doc_values.insert(f.name);
       if (kSortableTypes.count(type) && property->value("doc_values", true)) {

@@ -16,12 +16,16 @@ struct EsMappingCheck {
   // Configured keyword or integer fields with doc values in every index: a search can sort
   // by them and a range query resume after a value.
   std::set<std::string> sortable;
+  // Configured dense_vector fields whose element_type is `bit` (ES 8.15+): each dimension
+  // is one bit, dims/8 bytes a vector, so they become BinaryVector(dims).
+  std::set<std::string> bit_vectors;
 };
 
 // `mapping_json` is the body of GET /<index>/_mapping (one or more concrete indexes, when
 // the name is an alias or a pattern: each must agree). NotFound for a field absent from the
-// mapping, InvalidArgument for a type or dims that disagree; messages name the field, the
-// index and both types.
+// mapping, InvalidArgument for a type or dims that disagree and for a dense_vector whose
+// element_type is not float, byte or bit (or that disagrees between indexes); messages name
+// the field, the index and both types.
 Result<EsMappingCheck> CheckEsMapping(const ElasticsearchConfig& config,
                                       const std::string& mapping_json);
 

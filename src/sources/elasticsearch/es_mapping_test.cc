@@ -63,5 +63,34 @@ TEST(EsMappingTest, MissingFieldTypeAndDimsAreNamed) {
   EXPECT_NE(std::string(check.status().message()).find("maps it as integer"), std::string::npos);
 }
 
+TEST(EsMappingTest, VectorElementTypes) {
+  ElasticsearchConfig c = Config();
+  c.fields[0].dims = 64;
+  auto mapping = [](const std::string& element) {
+    return StrCat(R"({"docs":{"mappings":{"properties":{)",
+                  R"("emb":{"type":"dense_vector","dims":64,)", element,
+                  R"("similarity":"l2_norm"},"user":{"properties":{"name":{"type":"keyword"}}},)",
+                  R"("n":{"type":"long"}}}}})");
+  };
+  // float (also when absent) and byte read as numbers; bit becomes a binary vector.
+  for (const char* element : {"", R"("element_type":"float",)", R"("element_type":"byte",)"}) {
+    auto check = CheckEsMapping(c, mapping(element));
+    ASSERT_TRUE(check.ok()) << element << check.status();
+    EXPECT_TRUE(check->bit_vectors.empty());
+  }
+  auto check = CheckEsMapping(c, mapping(R"("element_type":"bit",)"));
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_EQ(check->bit_vectors, std::set<std::string>{"emb"});
+
+  // Any other element type is refused, naming the field, the index and the type.
+  check = CheckEsMapping(c, mapping(R"("element_type":"bfloat16",)"));
+  EXPECT_EQ(check.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(check.status().message());
+  EXPECT_NE(message.find("meta.fields[0]"), std::string::npos) << message;
+  EXPECT_NE(message.find("'emb'"), std::string::npos) << message;
+  EXPECT_NE(message.find("'bfloat16'"), std::string::npos) << message;
+  EXPECT_NE(message.find("index 'docs'"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace mm

@@ -22,7 +22,8 @@ DataType ScalarType(const std::string& es_type) {
 }  // namespace
 
 Result<EsCollectionSchema> MapEsSchema(const ElasticsearchConfig& config,
-                                       const std::string& collection) {
+                                       const std::string& collection,
+                                       const std::set<std::string>& bit_vectors) {
   auto schema = std::make_shared<Schema>();
   schema->collection = collection;
   schema->description = StrCat("migrated from Elasticsearch index ", config.index);
@@ -48,7 +49,10 @@ Result<EsCollectionSchema> MapEsSchema(const ElasticsearchConfig& config,
       if (name == "_id" && !f.pk) name = "_id_";
     }
     FieldSchema field{.name = name, .type = ScalarType(f.type), .primary_key = f.pk};
-    if (f.type == "dense_vector") field.dim = f.dims;
+    if (f.type == "dense_vector") {
+      field.dim = f.dims;
+      if (bit_vectors.count(f.name)) field.type = DataType::kBinaryVector;
+    }
     if (field.type == DataType::kVarChar) {
       field.max_length = f.max_len > 0 ? f.max_len : kEsDefaultMaxLen;
     }

@@ -1,7 +1,8 @@
 // How an Elasticsearch index maps to a Milvus collection (README, "Elasticsearch"):
 //   keyword, text -> VarChar(maxLen, default 65535)   long -> Int64     integer -> Int32
 //   short -> Int16   byte -> Int8   double -> Double   float, half_float -> Float
-//   boolean -> Bool  date -> Int64 (epoch milliseconds)   dense_vector -> FloatVector(dims)
+//   boolean -> Bool  date -> Int64 (epoch milliseconds)   dense_vector -> FloatVector(dims),
+//   or BinaryVector(dims) when its element_type is bit
 //   object, flattened -> JSON     isArray: true -> Array of the element type (maxCapacity,
 //   default 4096)
 // The primary key is the field with pk: true; without one, `_id` becomes a VarChar(65535)
@@ -9,6 +10,7 @@
 // JSON field "$meta" (the dynamic field) holds the _source fields not listed.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,8 +36,11 @@ struct EsCollectionSchema {
 inline constexpr int64_t kEsDefaultMaxLen = 65535;
 inline constexpr int64_t kEsDefaultMaxCapacity = 4096;
 
-// InvalidArgument naming meta.fields[i] for a field Milvus cannot hold.
+// InvalidArgument naming meta.fields[i] for a field Milvus cannot hold. The dense_vector
+// fields named in `bit_vectors` (element_type bit in the mapping) become
+// BinaryVector(dims bits); other dense_vectors FloatVector(dims).
 Result<EsCollectionSchema> MapEsSchema(const ElasticsearchConfig& config,
-                                       const std::string& collection);
+                                       const std::string& collection,
+                                       const std::set<std::string>& bit_vectors = {});
 
 }  // namespace mm

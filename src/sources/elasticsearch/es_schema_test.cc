@@ -88,5 +88,22 @@ TEST(EsSchemaTest, ArrayOfObjectsIsRefused) {
             std::string::npos);
 }
 
+TEST(EsSchemaTest, BitVectorsBecomeBinaryVectors) {
+  ElasticsearchConfig c;
+  c.index = "docs";
+  auto bits = Field("bits", "dense_vector");
+  bits.dims = 64;
+  auto floats = Field("floats", "dense_vector");
+  floats.dims = 64;
+  c.fields = {bits, floats};
+  auto mapped = MapEsSchema(c, "docs", {"bits"});
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  const Schema& s = *mapped->schema;
+  EXPECT_EQ(s.fields[1].type, DataType::kBinaryVector);
+  EXPECT_EQ(s.fields[1].dim, 64);
+  EXPECT_EQ(s.fields[1].FixedWidth(), 8);
+  EXPECT_EQ(s.fields[2].type, DataType::kFloatVector);
+}
+
 }  // namespace
 }  // namespace mm

@@ -342,10 +342,12 @@ Result<std::unique_ptr<EsSource>> EsSource::Open(std::shared_ptr<EsClient> clien
   } else {
     RETURN_IF_ERROR(ValidateMilvus2xName(collection, "[meta.milvus.collection]"));
   }
-  ASSIGN_OR_RETURN(state->schema, MapEsSchema(config, collection));
+  ASSIGN_OR_RETURN(state->schema, MapEsSchema(config, collection, state->mapping.bit_vectors));
   for (const auto& f : config.fields) {
     if (f.type == "dense_vector") {
-      state->metric = MetricOf(*mapping, f.name);
+      // ES compares bit vectors by Hamming distance, whatever similarity the mapping shows.
+      state->metric = state->mapping.bit_vectors.count(f.name) ? std::string("HAMMING")
+                                                              : MetricOf(*mapping, f.name);
       break;
     }
   }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "sources/faiss/faiss_layout.h"
 #include "sources/faiss/faiss_source.h"
 #include "sources/faiss/faiss_test_util.h"
 
@@ -18,6 +19,7 @@ namespace {
 using testing::OpenFaiss;
 using testing::ReadAllRows;
 using testing::ReadFileBytes;
+using faiss_format::ReadFaissLayout;
 
 TEST(FaissFixturesTest, PythonWrittenIndexesReadAsExpected) {
   const char* dir = std::getenv("MM_FAISS_FIXTURES");
@@ -87,6 +89,49 @@ TEST(FaissFixturesTest, PythonWrittenIndexesReadAsExpected) {
       if (!(diff <= 1e-5f * std::max(1.0f, std::abs(b)))) ++bad;
     }
     EXPECT_EQ(bad, 0) << bad << " components differ by more than the tolerance; worst " << worst;
+  }
+}
+
+// One junk byte inserted into each pip-written file: at every offset of the first 4 KiB and
+// the last 256 bytes, around every run of rows and id map, and at a stride through the bulk
+// data. Each damaged file must fail with an error or yield exactly the original rows.
+TEST(FaissFixturesTest, JunkByteFailsOrYieldsTheSameRows) {
+  const char* dir = std::getenv("MM_FAISS_FIXTURES");
+  if (dir == nullptr || *dir == '\0') {
+    GTEST_SKIP() << "set MM_FAISS_FIXTURES to a directory made by "
+                    "tests/fixtures/make_faiss_fixtures.py";
+  }
+  const std::string root(dir);
+  nlohmann::json manifest = nlohmann::json::parse(ReadFileBytes(root + "/manifest.json"));
+  for (const auto& entry : manifest) {
+    const std::string path = root + "/" + std::string(entry.at("file"));
+    SCOPED_TRACE(path);
+    const std::string bytes = ReadFileBytes(path);
+    ASSERT_FALSE(bytes.empty());
+    auto source = OpenFaiss(path);
+    ASSERT_TRUE(source.ok()) << source.status();
+    auto want = ReadAllRows(**source);
+    ASSERT_TRUE(want.ok()) << want.status();
+
+    auto layout = ReadFaissLayout(*OpenLocalFile(path).value());
+    ASSERT_TRUE(layout.ok()) << layout.status();
+    std::set<uint64_t> offsets;
+    auto around = [&](uint64_t at, uint64_t radius) {
+      const uint64_t last = std::min<uint64_t>(at + radius, bytes.size());
+      for (uint64_t o = at > radius ? at - radius : 0; o <= last; ++o) offsets.insert(o);
+    };
+    around(0, 4096);
+    around(bytes.size(), 256);
+    for (const auto& run : layout->runs) {
+      around(run.codes_offset, 16);
+      if (run.ids_offset >= 0) around(static_cast<uint64_t>(run.ids_offset), 16);
+    }
+    for (const auto& map : layout->id_maps) around(map.offset, 16);
+    const uint64_t stride = std::max<uint64_t>(1, bytes.size() / 300);
+    for (uint64_t o = 0; o < bytes.size(); o += stride) offsets.insert(o);
+    const std::vector<uint64_t> list(offsets.begin(), offsets.end());
+    const int64_t refused = testing::ExpectJunkByteNeverChangesRows(bytes, list, *want, path);
+    EXPECT_EQ(refused, 2 * static_cast<int64_t>(list.size()));
   }
 }
 

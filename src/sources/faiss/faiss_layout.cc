@@ -16,7 +16,9 @@ namespace {
 // Wrappers nest (IDMap around IVF around an HNSW quantizer...); real files stay shallow.
 constexpr int kMaxNesting = 8;
 
-// faiss::DirectMap::Hashtable: the direct map also stores (id, position) pairs.
+// faiss::DirectMap types: Array keeps the position of every stored vector, Hashtable also
+// stores (id, position) pairs.
+constexpr uint8_t kDirectMapArray = 1;
 constexpr uint8_t kDirectMapHashtable = 2;
 
 // ScalarQuantizer types the bundled libfaiss (1.7.3) decodes: QT_8bit .. QT_6bit.
@@ -65,13 +67,14 @@ class LayoutParser {
     uint64_t at = cursor_.offset();
     ASSIGN_OR_RETURN(header->d, cursor_.ReadValue<int32_t>("index header d"));
     ASSIGN_OR_RETURN(header->ntotal, cursor_.ReadValue<int64_t>("index header ntotal"));
-    RETURN_IF_ERROR(cursor_.Skip(2 * sizeof(int64_t) + 1, "index header"));
+    RETURN_IF_ERROR(cursor_.Skip(2 * sizeof(int64_t), "index header"));
+    ASSIGN_OR_RETURN(uint8_t is_trained, cursor_.ReadValue<uint8_t>("index header is_trained"));
     ASSIGN_OR_RETURN(header->metric_type, cursor_.ReadValue<int32_t>("index header metric"));
     // Metrics after L2 carry an argument (Lp's p).
     if (header->metric_type > 1) RETURN_IF_ERROR(cursor_.Skip(sizeof(float), "metric arg"));
-    if (header->d <= 0 || header->ntotal < 0) {
-      return cursor_.Corrupt(at, StrCat("index header has d=", header->d,
-                                        " ntotal=", header->ntotal));
+    if (header->d <= 0 || header->ntotal < 0 || is_trained > 1) {
+      return cursor_.Corrupt(at, StrCat("index header has d=", header->d, " ntotal=",
+                                        header->ntotal, " is_trained=", int{is_trained}));
     }
     return absl::OkStatus();
   }
@@ -83,12 +86,13 @@ class LayoutParser {
     ASSIGN_OR_RETURN(header->d, cursor_.ReadValue<int32_t>("binary index header d"));
     ASSIGN_OR_RETURN(int32_t code_size, cursor_.ReadValue<int32_t>("binary index code_size"));
     ASSIGN_OR_RETURN(header->ntotal, cursor_.ReadValue<int64_t>("binary index ntotal"));
-    RETURN_IF_ERROR(cursor_.Skip(1, "binary index is_trained"));
+    ASSIGN_OR_RETURN(uint8_t is_trained, cursor_.ReadValue<uint8_t>("binary index is_trained"));
     ASSIGN_OR_RETURN(header->metric_type, cursor_.ReadValue<int32_t>("binary index metric"));
-    if (header->d <= 0 || header->d % 8 != 0 || header->ntotal < 0 ||
+    if (header->d <= 0 || header->d % 8 != 0 || header->ntotal < 0 || is_trained > 1 ||
         (code_size != header->d / 8 && !(wrapper && code_size == 0))) {
       return cursor_.Corrupt(at, StrCat("binary index header has d=", header->d, " code_size=",
-                                        code_size, " ntotal=", header->ntotal));
+                                        code_size, " ntotal=", header->ntotal,
+                                        " is_trained=", int{is_trained}));
     }
     return absl::OkStatus();
   }
@@ -98,17 +102,38 @@ class LayoutParser {
     return binary ? ReadBinaryHeader(header, wrapper) : ReadIndexHeader(header);
   }
 
-  // The HNSW graph: five vectors and five ints, all skipped.
+  // The HNSW graph: five vectors and five ints, skipped after checking the sizes faiss
+  // keeps in step: one more cumulative neighbour count than level probabilities, one level
+  // per node, ntotal + 1 offsets, and as many neighbour slots as the last offset says.
   Status SkipHnswGraph(int64_t ntotal) {
-    RETURN_IF_ERROR(cursor_.SkipVector(sizeof(double), "HNSW assign_probas").status());
-    RETURN_IF_ERROR(cursor_.SkipVector(sizeof(int32_t), "HNSW cum_nneighbor_per_level").status());
+    const uint64_t nodes = static_cast<uint64_t>(ntotal);
     uint64_t at = cursor_.offset();
+    ASSIGN_OR_RETURN(uint64_t probas, cursor_.SkipVector(sizeof(double), "HNSW assign_probas"));
+    ASSIGN_OR_RETURN(uint64_t cum,
+                     cursor_.SkipVector(sizeof(int32_t), "HNSW cum_nneighbor_per_level"));
+    if (cum != probas + 1) {
+      return cursor_.Corrupt(at, StrCat("HNSW graph has ", probas, " level probabilities and ",
+                                        cum, " cumulative neighbour counts (expected one more)"));
+    }
+    at = cursor_.offset();
     ASSIGN_OR_RETURN(uint64_t levels, cursor_.SkipVector(sizeof(int32_t), "HNSW levels"));
-    if (levels != static_cast<uint64_t>(ntotal)) {
+    if (levels != nodes) {
       return cursor_.Corrupt(at, StrCat("HNSW graph has ", levels, " nodes, the index ", ntotal));
     }
-    RETURN_IF_ERROR(cursor_.SkipVector(sizeof(uint64_t), "HNSW offsets").status());
-    RETURN_IF_ERROR(cursor_.SkipVector(sizeof(int32_t), "HNSW neighbors").status());
+    at = cursor_.offset();
+    ASSIGN_OR_RETURN(uint64_t offsets, cursor_.ReadVectorSize(sizeof(uint64_t), "HNSW offsets"));
+    if (offsets != nodes + 1) {
+      return cursor_.Corrupt(at, StrCat("HNSW graph has ", offsets, " offsets for ", ntotal,
+                                        " nodes (expected ", nodes + 1, ")"));
+    }
+    RETURN_IF_ERROR(cursor_.Skip(nodes * sizeof(uint64_t), "HNSW offsets"));
+    ASSIGN_OR_RETURN(uint64_t last_offset, cursor_.ReadValue<uint64_t>("HNSW offsets"));
+    at = cursor_.offset();
+    ASSIGN_OR_RETURN(uint64_t neighbors, cursor_.SkipVector(sizeof(int32_t), "HNSW neighbors"));
+    if (neighbors != last_offset) {
+      return cursor_.Corrupt(at, StrCat("HNSW graph has ", neighbors,
+                                        " neighbour slots but its last offset is ", last_offset));
+    }
     // entry_point, max_level, efConstruction, efSearch, upper_beam.
     return cursor_.Skip(5 * sizeof(int32_t), "HNSW parameters");
   }
@@ -157,10 +182,27 @@ class LayoutParser {
     }
     // Direct map: a type byte (old files: a bool), an id array, and for the hashtable
     // type a vector of (id, position) pairs.
+    // faiss keeps one entry per stored vector in either form of the map, and none without
+    // one; any other count means the fields around it were misread.
+    const uint64_t dm_at = cursor_.offset();
     ASSIGN_OR_RETURN(uint8_t dm_type, cursor_.ReadValue<uint8_t>("IVF direct map type"));
-    RETURN_IF_ERROR(cursor_.SkipVector(sizeof(int64_t), "IVF direct map").status());
+    if (dm_type > kDirectMapHashtable) {
+      return cursor_.Corrupt(dm_at, StrCat("IVF direct map type is ", int{dm_type},
+                                           ", expected 0 (none), 1 (array) or 2 (hashtable)"));
+    }
+    const uint64_t ntotal = static_cast<uint64_t>(ivf->header.ntotal);
+    ASSIGN_OR_RETURN(uint64_t array, cursor_.SkipVector(sizeof(int64_t), "IVF direct map"));
+    uint64_t table = 0;
     if (dm_type == kDirectMapHashtable) {
-      RETURN_IF_ERROR(cursor_.SkipVector(2 * sizeof(int64_t), "IVF direct map table").status());
+      ASSIGN_OR_RETURN(table, cursor_.SkipVector(2 * sizeof(int64_t), "IVF direct map table"));
+    }
+    const uint64_t want_array = dm_type == kDirectMapArray ? ntotal : 0;
+    const uint64_t want_table = dm_type == kDirectMapHashtable ? ntotal : 0;
+    if (array != want_array || table != want_table) {
+      return cursor_.Corrupt(dm_at, StrCat("IVF direct map of type ", int{dm_type}, " has ", array,
+                                           " array entries and ", table,
+                                           " table entries for an index of ntotal=", ntotal,
+                                           " (expected ", want_array, " and ", want_table, ")"));
     }
     return absl::OkStatus();
   }
@@ -723,7 +765,7 @@ const char* SupportedFaissIndexTypes() {
          "IndexBinaryIDMap, IndexBinaryIDMap2, IndexBinaryHNSW";
 }
 
-Result<FaissLayout> ReadFaissLayout(const RandomAccessFile& file) {
+Result<FaissLayout> ReadFaissLayout(const RandomAccessFile& file, bool allow_trailing_bytes) {
   if (file.Size() == 0) {
     return absl::DataLossError(StrCat("faiss file '", file.name(), "' is empty (0 bytes)"));
   }
@@ -735,9 +777,21 @@ Result<FaissLayout> ReadFaissLayout(const RandomAccessFile& file) {
                                            layout.index_type,
                                            ", a coarse quantizer without stored vectors"));
   }
-  if (parser.cursor().remaining() > 0) {
-    spdlog::warn("faiss file '{}': {} bytes after the index (from offset {}) are ignored",
-                 file.name(), parser.cursor().remaining(), parser.cursor().offset());
+  // Nothing in a FAISS file says how long the index is, so bytes past its end are the one
+  // sign that a byte was inserted or a field misread: every later field would then be
+  // shifted, and rows read from the shifted offsets would be wrong without any error.
+  if (const uint64_t extra = parser.cursor().remaining(); extra > 0) {
+    if (!allow_trailing_bytes) {
+      return absl::DataLossError(StrCat(
+          "faiss file '", file.name(), "': the index ends at offset ", parser.cursor().offset(),
+          " but the file has ", extra, " more byte(s) (", file.Size(),
+          " bytes in all); the file is damaged (an inserted or shifted byte makes every later "
+          "field wrong) or holds something after the index. Set "
+          "source.faiss.allowTrailingBytes: true to ignore the extra bytes"));
+    }
+    spdlog::warn("faiss file '{}': {} bytes after the index (from offset {}) are ignored, as "
+                 "source.faiss.allowTrailingBytes asks",
+                 file.name(), extra, parser.cursor().offset());
   }
   return layout;
 }

@@ -64,9 +64,11 @@ struct FaissLayout {
 
 // Parses the headers of a FAISS index file (float or binary, any supported type) and
 // returns where its rows are. Errors: DataLoss for truncated or inconsistent bytes (naming
-// the file and offset), Unimplemented for index types it does not read (naming the type
-// or the unknown fourcc).
-Result<FaissLayout> ReadFaissLayout(const RandomAccessFile& file);
+// the file and offset), and for bytes after the end of the index unless
+// `allow_trailing_bytes` (then they are warned about and ignored); Unimplemented for index
+// types it does not read (naming the type or the unknown fourcc).
+Result<FaissLayout> ReadFaissLayout(const RandomAccessFile& file,
+                                    bool allow_trailing_bytes = false);
 
 // Index types ReadFaissLayout reads, for messages.
 const char* SupportedFaissIndexTypes();

@@ -82,7 +82,7 @@ Result<std::unique_ptr<FaissSource>> FaissSource::Open(std::shared_ptr<RandomAcc
                                                        FaissSourceOptions options) {
   RETURN_IF_ERROR(CheckOptions(options));
   auto dataset = std::make_shared<FaissDataset>();
-  ASSIGN_OR_RETURN(dataset->layout, faiss_format::ReadFaissLayout(*file));
+  ASSIGN_OR_RETURN(dataset->layout, faiss_format::ReadFaissLayout(*file, options.allow_trailing_bytes));
   const FaissLayout& layout = dataset->layout;
   const std::string& name = file->name();
 

@@ -35,6 +35,9 @@ struct FaissSourceOptions {
   // tasks to keep every dump worker busy; 0 = no byte limit.
   int64_t task_bytes = 128 << 20;
   int64_t batch_bytes = 4 << 20;    // a batch holds about this many bytes
+  // Bytes after the end of the index are DataLoss unless this is set (then a warning):
+  // source.faiss.allowTrailingBytes.
+  bool allow_trailing_bytes = false;
   std::string id_field = "id";      // names used by the Go tool
   std::string vector_field = "data";
 };
@@ -42,7 +45,8 @@ struct FaissSourceOptions {
 class FaissSource : public Source {
  public:
   // `file` is shared by all tasks (ReadAt is thread-safe); file->name() is used in errors.
-  // Errors: DataLoss for an empty, truncated or corrupt file; Unimplemented for index types
+  // Errors: DataLoss for an empty, truncated or corrupt file (or one with bytes after the
+  // index, unless options.allow_trailing_bytes); Unimplemented for index types
   // not read (naming the type or the unknown fourcc); InvalidArgument for options that
   // contradict the file or each other.
   static Result<std::unique_ptr<FaissSource>> Open(std::shared_ptr<RandomAccessFile> file,

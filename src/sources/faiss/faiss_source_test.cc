@@ -125,6 +125,14 @@ class FaissSourceTest : public ::testing::Test {
     }
   }
 
+  void ExpectReadsWith(const std::string& path, const Rows& want, FaissSourceOptions options) {
+    auto source = OpenFaiss(path, std::move(options));
+    ASSERT_TRUE(source.ok()) << source.status();
+    auto rows = ReadAllRows(**source);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ExpectSameRows(*rows, want);
+  }
+
   Status OpenStatus(const std::string& path, FaissSourceOptions options = {}) {
     return OpenFaiss(path, std::move(options)).status();
   }
@@ -632,6 +640,150 @@ TEST_F(FaissSourceTest, TruncatedFilesAreDataLoss) {
       EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
       EXPECT_NE(std::string(st.message()).find(cut_path), std::string::npos) << st;
     }
+  }
+}
+
+// The case: one junk byte inside the vectors of an IndexFlatL2 (d=4, n=8) shifts
+// every later byte, so the file ends one byte after the index does. Read anyway, rows 3 to 7
+// would carry wrong vectors; so it is refused unless the user says the bytes belong there.
+TEST_F(FaissSourceTest, BytesAfterTheIndexAreDataLossUnlessAllowed) {
+  const int d = 4, n = 8;
+  auto x = RandomFloats(n, d, 95);
+  faiss::IndexFlatL2 index(d);
+  index.add(n, x.data());
+  const std::string bytes = testing::ReadFileBytes(Write(index, "flat.index"));
+  // fourcc (4) + header (33) + float count (8), then the vectors, 16 bytes a row.
+  const size_t vectors_at = 4 + 33 + 8;
+  ASSERT_EQ(bytes.size(), vectors_at + n * d * 4);
+  std::string junk = bytes;
+  junk.insert(vectors_at + 3 * d * 4 + 2, 1, '\x5a');  // inside row 3
+  const std::string path = dir_.File("junk.index");
+  testing::WriteFileBytes(path, junk);
+
+  Status st = OpenStatus(path);
+  EXPECT_EQ(st.code(), absl::StatusCode::kDataLoss) << st;
+  const std::string message(st.message());
+  EXPECT_NE(message.find(path), std::string::npos) << st;
+  EXPECT_NE(message.find(StrCat("offset ", bytes.size())), std::string::npos) << st;
+  EXPECT_NE(message.find("1 more byte"), std::string::npos) << st;
+  EXPECT_NE(message.find("source.faiss.allowTrailingBytes"), std::string::npos) << st;
+
+  // Allowed, the file opens; the shifted rows show why it is not the default.
+  FaissSourceOptions allow;
+  allow.allow_trailing_bytes = true;
+  auto source = OpenFaiss(path, allow);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto rows = ReadAllRows(**source);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), n);
+  const Rows want = AddedRows(x.data(), n, d * 4);
+  EXPECT_EQ(std::memcmp(rows->vectors.data(), want.vectors.data(), 3 * d * 4), 0);
+  EXPECT_NE(std::memcmp(rows->vectors.data() + 3 * d * 4, want.vectors.data() + 3 * d * 4,
+                        5 * d * 4),
+            0);
+
+  // Bytes appended to an intact index, allowed: every row exactly.
+  testing::WriteFileBytes(path, bytes + "appended by a backup tool");
+  EXPECT_EQ(OpenStatus(path).code(), absl::StatusCode::kDataLoss);
+  ExpectReadsWith(path, want, allow);
+}
+
+// One junk byte inserted at every offset of small indexes of each type read: each damaged
+// file fails with an error or yields exactly the original rows, never other rows.
+TEST_F(FaissSourceTest, JunkByteAtAnyOffsetFailsOrYieldsTheSameRows) {
+  const int d = 8, n = 60;
+  auto x = RandomFloats(n, d, 96);
+  auto ids = RandomIds(n, 97);
+  auto b = RandomBytes(n * 8, 98);
+  std::vector<std::string> paths;
+  {
+    faiss::IndexFlatL2 index(4);
+    index.add(8, x.data());
+    paths.push_back(Write(index, "flat_d4_n8.index"));
+  }
+  {
+    faiss::IndexFlatIP flat(d);
+    faiss::IndexIDMap2 index(&flat);
+    index.add_with_ids(n, x.data(), ids.data());
+    paths.push_back(Write(index, "idmap2_flat.index"));
+  }
+  {
+    faiss::IndexFlatL2 quantizer(d);
+    faiss::IndexIVFFlat index(&quantizer, d, 4);
+    index.train(n, x.data());
+    index.add_with_ids(n, x.data(), ids.data());
+    paths.push_back(Write(index, "ivfflat.index"));
+    index.set_direct_map_type(faiss::DirectMap::Hashtable);
+    paths.push_back(Write(index, "ivfflat_hashtable_map.index"));
+  }
+  {
+    faiss::IndexFlatL2 quantizer(d);
+    faiss::IndexIVFFlat index(&quantizer, d, 4);
+    index.train(n, x.data());
+    index.add(n, x.data());
+    index.make_direct_map(true);
+    paths.push_back(Write(index, "ivfflat_array_map.index"));
+  }
+  {
+    faiss::IndexFlatL2 quantizer(d);
+    faiss::IndexIVFFlat index(&quantizer, d, 32);  // sparse list sizes
+    index.cp.min_points_per_centroid = 0;
+    index.train(n, x.data());
+    index.add(10, x.data());
+    paths.push_back(Write(index, "ivfflat_sparse.index"));
+  }
+  {
+    faiss::IndexHNSWFlat index(d, 4);
+    index.add(n, x.data());
+    paths.push_back(Write(index, "hnsw.index"));
+  }
+  {
+    faiss::IndexFlatL2 quantizer(d);
+    faiss::IndexIVFScalarQuantizer index(&quantizer, d, 4, faiss::ScalarQuantizer::QT_8bit);
+    index.train(n, x.data());
+    index.add(n, x.data());
+    paths.push_back(Write(index, "ivfsq.index"));
+  }
+  {
+    faiss::IndexFlatL2 quantizer(d);
+    faiss::IndexIVFPQ index(&quantizer, d, 2, 2, 4);
+    index.cp.min_points_per_centroid = 0;
+    index.pq.cp.min_points_per_centroid = 0;
+    index.train(n, x.data());
+    index.add(n, x.data());
+    paths.push_back(Write(index, "ivfpq.index"));
+  }
+  {
+    faiss::IndexBinaryFlat index(64);
+    index.add(n, b.data());
+    paths.push_back(WriteBinary(index, "binary_flat.index"));
+  }
+  {
+    faiss::IndexBinaryFlat quantizer(64);
+    faiss::IndexBinaryIVF ivf(&quantizer, 64, 4);
+    ivf.cp.min_points_per_centroid = 0;
+    ivf.train(n, b.data());
+    faiss::IndexBinaryIDMap index(&ivf);
+    index.add_with_ids(n, b.data(), ids.data());
+    paths.push_back(WriteBinary(index, "binary_idmap_ivf.index"));
+  }
+  {
+    faiss::IndexBinaryHNSW index(64, 4);
+    index.add(n, b.data());
+    paths.push_back(WriteBinary(index, "binary_hnsw.index"));
+  }
+  for (const std::string& path : paths) {
+    SCOPED_TRACE(path);
+    const std::string bytes = testing::ReadFileBytes(path);
+    auto source = OpenFaiss(path);
+    ASSERT_TRUE(source.ok()) << source.status();
+    auto want = ReadAllRows(**source);
+    ASSERT_TRUE(want.ok()) << want.status();
+    std::vector<uint64_t> offsets(bytes.size() + 1);
+    std::iota(offsets.begin(), offsets.end(), 0);
+    const int64_t refused = testing::ExpectJunkByteNeverChangesRows(bytes, offsets, *want, path);
+    // Nothing in these files may absorb a byte: every insertion is refused.
+    EXPECT_EQ(refused, 2 * static_cast<int64_t>(offsets.size()));
   }
 }
 

@@ -133,4 +133,82 @@ inline void ExpectSameRows(const Rows& got, const Rows& want) {
   }
 }
 
+// The bytes of a file with one junk byte inserted before offset `at` (at == size appends
+// it), read in place: sweeping every offset of an index costs no copies.
+class InsertedByteFile : public RandomAccessFile {
+ public:
+  InsertedByteFile(std::shared_ptr<const std::string> bytes, uint64_t at, char junk,
+                   std::string name)
+      : bytes_(std::move(bytes)), at_(at), junk_(junk), name_(std::move(name)) {}
+
+  Result<size_t> ReadAt(uint64_t offset, size_t n, char* out) const override {
+    const uint64_t size = Size();
+    if (offset >= size) return size_t{0};
+    n = static_cast<size_t>(std::min<uint64_t>(n, size - offset));
+    for (size_t done = 0; done < n;) {
+      const uint64_t pos = offset + done;
+      if (pos < at_) {
+        const size_t len = static_cast<size_t>(std::min<uint64_t>(n - done, at_ - pos));
+        std::memcpy(out + done, bytes_->data() + pos, len);
+        done += len;
+      } else if (pos == at_) {
+        out[done++] = junk_;
+      } else {
+        const size_t len = n - done;
+        std::memcpy(out + done, bytes_->data() + pos - 1, len);
+        done += len;
+      }
+    }
+    return n;
+  }
+  uint64_t Size() const override { return bytes_->size() + 1; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::shared_ptr<const std::string> bytes_;
+  uint64_t at_;
+  char junk_;
+  std::string name_;
+};
+
+// Opens `file` as a FAISS source and reads every row. The outcome of one damaged file:
+// an error, or the rows it yields.
+inline Result<Rows> OpenAndReadAll(std::shared_ptr<RandomAccessFile> file,
+                                   FaissSourceOptions options = {}) {
+  if (options.collection.empty()) options.collection = "c";
+  ASSIGN_OR_RETURN(std::unique_ptr<FaissSource> source,
+                   FaissSource::Open(std::move(file), std::move(options)));
+  return ReadAllRows(*source);
+}
+
+// Inserts one junk byte at each offset of `offsets` (twice: 0x00 and a byte that varies
+// with the offset) and expects every damaged file either to fail with an error or to yield
+// exactly `want`, in the same order: never other rows with success. Returns how many
+// insertions failed with an error (the rest yielded `want`).
+inline int64_t ExpectJunkByteNeverChangesRows(const std::string& bytes,
+                                              const std::vector<uint64_t>& offsets,
+                                              const Rows& want, const std::string& name) {
+  auto shared = std::make_shared<const std::string>(bytes);
+  int64_t refused = 0;
+  int failures = 0;
+  for (uint64_t at : offsets) {
+    for (char junk : {'\0', static_cast<char>((at * 131 + 7) & 0xff)}) {
+      auto file = std::make_shared<InsertedByteFile>(shared, at, junk, name);
+      Result<Rows> got = OpenAndReadAll(file);
+      if (!got.ok()) {
+        ++refused;
+        continue;
+      }
+      const bool same = got->width == want.width && got->ids == want.ids &&
+                        got->vectors == want.vectors;
+      if (!same && failures++ < 5) {
+        ADD_FAILURE() << name << ": junk byte " << int{static_cast<uint8_t>(junk)}
+                      << " inserted at offset " << at << " was read without an error, as "
+                      << got->size() << " rows that differ from the file's " << want.size();
+      }
+    }
+  }
+  return refused;
+}
+
 }  // namespace mm::testing

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 namespace mm {
 namespace {
@@ -148,14 +147,29 @@ Result<Milvus1xTable> ParseTable(const Reader& r, const Json& j, const std::stri
         return r.Bad(StrCat(p, "indexOnlySegments[", i, "]"),
                      StrCat("is ", v.type_name(), ", expected a string"));
       }
+      // Index-only means no raw file: a segment also listed with its raw data contradicts it.
+      if (seen.count(v.get<std::string>())) {
+        return r.Bad(StrCat(p, "indexOnlySegments[", i, "]"),
+                     StrCat("'", v.get<std::string>(), "' is also listed in segments, with raw "
+                            "data; the file contradicts itself"));
+      }
       t.index_only_segments.push_back(v.get<std::string>());
     }
   }
   ASSIGN_OR_RETURN(const int64_t rows, r.Int(j, p, "rows", false, t.rows, 0, kI64Max));
   if (rows != t.rows) {
-    // A hand-edited file; the segments are what will be read.
-    spdlog::warn("{}: {}rows is {} but its segments hold {} rows; using {}", r.name(), p, rows,
-                 t.rows, t.rows);
+    // The entry contradicts itself (a stale or hand-edited file): which number is true
+    // cannot be told from here, and reading the segments alone would lose the difference
+    // without a word, since the count check compares against the same segments.
+    const std::string what =
+        t.owner_table.empty()
+            ? StrCat("collection '", t.table_id, "'")
+            : StrCat("partition '", t.partition_tag.empty() ? t.table_id : t.partition_tag,
+                     "' (table '", t.table_id, "') of collection '", t.owner_table, "'");
+    return r.Bad(p + "rows", StrCat("of ", what, " is ", rows, " but its segments hold ",
+                                    t.rows, " rows (", t.segments.size(),
+                                    " segment(s)); the file contradicts itself: export the "
+                                    "meta again from the 1.x meta store"));
   }
   return t;
 }
@@ -199,8 +213,9 @@ Result<Milvus1xMeta> ParseMetaJson(std::string_view text, const std::string& nam
   if (meta.tables.empty()) return absl::InvalidArgumentError(StrCat(name, ": no live collection"));
   ASSIGN_OR_RETURN(const int64_t rows, r.Int(doc, "", "rows", false, meta.rows, 0, kI64Max));
   if (rows != meta.rows) {
-    spdlog::warn("{}: rows is {} but the collections hold {} rows; using {}", name, rows, meta.rows,
-                 meta.rows);
+    return r.Bad("rows", StrCat("is ", rows, " but the collections and partitions listed hold ",
+                                meta.rows, " rows; the file contradicts itself: export the "
+                                "meta again from the 1.x meta store"));
   }
   return meta;
 }

@@ -14,6 +14,11 @@
 namespace mm {
 namespace {
 
+// 1.x reads every table whose state is not TO_DELETE (`state <> 1` in SqliteMetaImpl and
+// MySQLMetaImpl: AllCollections, DescribeCollection, ShowPartitions); other values than 0 are
+// as live as 0 there.
+bool IsLiveTable(const Milvus1xTableRow& t) { return t.state != kTableToDelete; }
+
 bool IsLiveRaw(int32_t file_type) {
   return file_type == kFileRaw || file_type == kFileToIndex || file_type == kFileBackup;
 }
@@ -65,17 +70,34 @@ Result<Milvus1xMeta> BuildMilvus1xMeta(const std::vector<Milvus1xTableRow>& tabl
   std::vector<const Milvus1xTableRow*> ordered;
   std::map<std::string, std::vector<const Milvus1xTableRow*>> partitions_of;
   for (const Milvus1xTableRow& t : tables) {
-    if (t.state != 0 || t.owner_table.empty()) continue;
+    if (!IsLiveTable(t) || t.owner_table.empty()) continue;
     auto owner = by_id.find(t.owner_table);
-    // The owner must be a live collection: a dropped collection leaves its partitions'
-    // rows behind until the 1.x cleaner runs, and they are not data anyone can reach.
-    if (owner == by_id.end() || owner->second->state != 0 || !owner->second->owner_table.empty()) {
+    const std::string partition = StrCat("partition '", t.partition_tag, "' (table '",
+                                         t.table_id, "')");
+    // 1.x creates a partition under an existing collection and drops it with it, so an
+    // owner that is not there at all, or is itself a partition, means a damaged store.
+    if (owner == by_id.end()) {
+      return absl::DataLossError(StrCat(origin, ": ", partition, " belongs to '", t.owner_table,
+                                        "', which is not a table in Tables; its rows would "
+                                        "have no collection to go to"));
+    }
+    if (!owner->second->owner_table.empty()) {
+      return absl::DataLossError(StrCat(origin, ": ", partition, " belongs to '", t.owner_table,
+                                        "', which is itself a partition (of '",
+                                        owner->second->owner_table,
+                                        "'); 1.x does not nest partitions"));
+    }
+    // A dropped collection leaves its partitions' rows behind until the 1.x cleaner runs;
+    // 1.x lists partitions only of live collections, so nobody can reach them.
+    if (!IsLiveTable(*owner->second)) {
+      spdlog::info("{}: {} belongs to the dropped collection '{}' and is not migrated",
+                   origin, partition, t.owner_table);
       continue;
     }
     partitions_of[t.owner_table].push_back(&t);
   }
   for (const Milvus1xTableRow& t : tables) {
-    if (t.state != 0 || !t.owner_table.empty()) continue;
+    if (!IsLiveTable(t) || !t.owner_table.empty()) continue;
     ordered.push_back(&t);
     auto it = partitions_of.find(t.table_id);
     if (it != partitions_of.end()) ordered.insert(ordered.end(), it->second.begin(), it->second.end());
@@ -132,12 +154,16 @@ Result<Milvus1xMeta> BuildMilvus1xMeta(const std::vector<Milvus1xTableRow>& tabl
       // Counted below only when no raw file backs it; an INDEX row beside its BACKUP raw
       // file is just the index of data we migrate anyway.
       tb.index_segments.insert(f.segment_id);
+    } else if (f.file_type >= kFileNew && f.file_type <= kFileBackup) {
+      ++tb.table.skipped_files;  // NEW, TO_DELETE, NEW_MERGE, NEW_INDEX: rows live elsewhere
     } else {
-      if (f.file_type < kFileNew || f.file_type > kFileBackup) {
-        spdlog::warn("{}: table '{}' segment {} {}: unknown file_type, skipped", origin,
-                     f.table_id, f.segment_id, DescribeFile(f));
-      }
-      ++tb.table.skipped_files;
+      // 1.x writes only types 0 to 7; another value is a damaged or foreign store, and the
+      // file may be the only copy of its rows.
+      return absl::DataLossError(StrCat(
+          origin, ": table '", f.table_id, "' segment ",
+          f.segment_id.empty() ? "(no segment_id)" : f.segment_id, " ", DescribeFile(f),
+          " has an unknown file_type; 1.x knows 0 (NEW) to 7 (BACKUP), so whether it holds "
+          "live rows cannot be told"));
     }
   }
 

@@ -23,6 +23,13 @@ enum Milvus1xFileType : int32_t {
   kFileBackup = 7,
 };
 
+// Milvus 1.x Tables.state values: a table is dropped (soft-deleted) when TO_DELETE; 1.x
+// treats every other value as live.
+enum Milvus1xTableState : int32_t {
+  kTableNormal = 0,
+  kTableToDelete = 1,
+};
+
 // One segment directory with raw data: tables/<table_id>/<segment_id>/.
 struct Milvus1xSegment {
   std::string segment_id;
@@ -31,7 +38,8 @@ struct Milvus1xSegment {
   int32_t file_type = kFileRaw;
 };
 
-// A row of the Tables table that is live (state 0): a collection, or a partition of one.
+// A row of the Tables table that is live (state not TO_DELETE): a collection, or a partition
+// of one.
 struct Milvus1xTable {
   std::string table_id;       // the 1.x name; also the directory under tables/
   std::string owner_table;    // "" for a collection; the parent's table_id for a partition
@@ -63,7 +71,7 @@ struct Milvus1xMeta {
 // The raw rows of the two meta tables, as the SQL readers fetch them.
 struct Milvus1xTableRow {
   std::string table_id;
-  int32_t state = 0;  // 0 normal, 1 to-delete
+  int32_t state = 0;  // Milvus1xTableState: 1 to-delete, anything else live
   int64_t dimension = 0;
   int32_t metric_type = 1;
   int32_t engine_type = 1;
@@ -80,9 +88,11 @@ struct Milvus1xFileRow {
   int64_t row_count = 0;
 };
 
-// Keeps live tables (state 0, and for partitions a live owner) and their live raw files;
-// finds index-only segments; orders partitions after their owner. `origin` names the store
-// in messages ("meta.sqlite at /db/meta.sqlite"). InvalidArgument when no live table is left.
+// Keeps live tables (state not TO_DELETE, as 1.x reads them; for partitions, a live owner)
+// and their live raw files; finds index-only segments; orders partitions after their owner.
+// `origin` names the store in messages ("meta.sqlite at /db/meta.sqlite"). DataLoss naming
+// the table for a live partition whose owner is not in Tables or is a partition, and for a
+// file of a live table with an unknown file_type; InvalidArgument when no live table is left.
 Result<Milvus1xMeta> BuildMilvus1xMeta(const std::vector<Milvus1xTableRow>& tables,
                                        const std::vector<Milvus1xFileRow>& files,
                                        const std::string& origin);

@@ -54,14 +54,18 @@ TEST(BuildMilvus1xMetaTest, KeepsLiveTablesAndOrdersPartitionsAfterTheirOwner) {
       Table("coll_b"),
       Table("dropped", 1),
       Table("1002", 0, "dropped", "orphan"),   // owner dropped
-      Table("1003", 0, "nowhere", "missing"),  // owner absent
       Table("1004", 1, "coll_a", "gone"),      // partition dropped itself
       Table("1005", 0, "coll_a", "pa"),
       Table("1006", 0, "coll_b", "p2"),
+      // 1.x reads every state but TO_DELETE (1) as live.
+      Table("coll_c", 2),
+      Table("1007", 5, "coll_c", "p5"),
+      Table("coll_d", -1),
   };
   auto meta = BuildMilvus1xMeta(tables, {}, "test");
   ASSERT_TRUE(meta.ok()) << meta.status();
-  EXPECT_THAT(TableIds(*meta), ElementsAre("coll_a", "1005", "coll_b", "1001", "1006"));
+  EXPECT_THAT(TableIds(*meta), ElementsAre("coll_a", "1005", "coll_b", "1001", "1006", "coll_c",
+                                           "1007", "coll_d"));
   EXPECT_EQ(meta->tables[1].owner_table, "coll_a");
   EXPECT_EQ(meta->tables[1].partition_tag, "pa");
   // A table with no segments is kept: the collection is still created in 2.x.
@@ -70,6 +74,46 @@ TEST(BuildMilvus1xMetaTest, KeepsLiveTablesAndOrdersPartitionsAfterTheirOwner) {
     EXPECT_EQ(t.rows, 0);
   }
   EXPECT_EQ(meta->rows, 0);
+}
+
+TEST(BuildMilvus1xMetaTest, StatesOtherThanToDeleteAreLiveWithTheirRows) {
+  std::vector<Milvus1xFileRow> files = {File("c2", "1", kFileRaw, 4000),
+                                        File("c2", "2", kFileToIndex, 298),
+                                        File("p", "3", kFileRaw, 760)};
+  auto meta = BuildMilvus1xMeta({Table("c2", 2), Table("p", 2, "c2", "p_alpha")}, files,
+                                "meta.sqlite at /db/meta.sqlite");
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_THAT(TableIds(*meta), ElementsAre("c2", "p"));
+  EXPECT_EQ(meta->tables[0].rows, 4298);
+  EXPECT_EQ(meta->rows, 5058);
+}
+
+TEST(BuildMilvus1xMetaTest, PartitionWithoutItsOwnerIsDataLossNamingIt) {
+  auto meta = BuildMilvus1xMeta(
+      {Table("c"), Table("1003", 0, "nowhere", "p_alpha")}, {File("1003", "1", kFileRaw, 760)},
+      "meta.sqlite at /db/meta.sqlite");
+  ASSERT_TRUE(absl::IsDataLoss(meta.status())) << meta.status();
+  EXPECT_THAT(std::string(meta.status().message()),
+              AllOf(HasSubstr("meta.sqlite at /db/meta.sqlite"), HasSubstr("'p_alpha'"),
+                    HasSubstr("'1003'"), HasSubstr("'nowhere'"), HasSubstr("not a table")));
+
+  // Nor may the owner be a partition: 1.x does not nest them.
+  meta = BuildMilvus1xMeta({Table("c"), Table("p1", 0, "c", "a"), Table("p2", 0, "p1", "b")},
+                           {}, "t");
+  ASSERT_TRUE(absl::IsDataLoss(meta.status())) << meta.status();
+  EXPECT_THAT(std::string(meta.status().message()), HasSubstr("'p2'"));
+}
+
+TEST(BuildMilvus1xMetaTest, UnknownFileTypeIsDataLossNamingTheSegment) {
+  auto meta = BuildMilvus1xMeta({Table("c")}, {File("c", "1", kFileRaw, 10),
+                                               File("c", "77", 8, 10, "f77")},
+                                "t");
+  ASSERT_TRUE(absl::IsDataLoss(meta.status())) << meta.status();
+  EXPECT_THAT(std::string(meta.status().message()),
+              AllOf(HasSubstr("table 'c'"), HasSubstr("segment 77"), HasSubstr("file f77"),
+                    HasSubstr("file_type 8")));
+  // A dropped table's files do not matter.
+  EXPECT_TRUE(BuildMilvus1xMeta({Table("c"), Table("x", 1)}, {File("x", "1", -3, 1)}, "t").ok());
 }
 
 TEST(BuildMilvus1xMetaTest, CopiesTableFields) {

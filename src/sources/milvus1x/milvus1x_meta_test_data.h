@@ -28,6 +28,19 @@ INSERT INTO TableFiles VALUES
  (8, 'bin', '1690000000000000500', 9, '1690000000000000500', 1, 1600, 100, 0, 0, 0, 0);
 )sql";
 
+// After kRows: every live table in another state than 0, as 1.x leaves them readable
+// (anything but TO_DELETE is live); what is read must still be kExpected.
+inline constexpr char kOtherLiveStates[] = R"sql(
+UPDATE Tables SET state = 2 WHERE table_id = 'c1';
+UPDATE Tables SET state = 5 WHERE table_id = '1690000000000000001';
+UPDATE Tables SET state = -1 WHERE table_id = 'bin';
+)sql";
+
+// After kRows: partition p1 names an owner that is not in Tables.
+inline constexpr char kOrphanPartition[] = R"sql(
+UPDATE Tables SET owner_table = 'no_such_collection' WHERE table_id = '1690000000000000001';
+)sql";
+
 inline constexpr char kExpected[] =
     "c1 owner= tag= dim=8 metric=1 engine=1 params={} rows=140 skipped=1 "
     "segs=1690000000000000050:40:2000:7,1690000000000000100:100:4000:1, "

@@ -133,6 +133,26 @@ TEST_F(MysqlMetaReaderTest, ReadsTheRealSchema) {
   EXPECT_EQ(testdata::Summary(*meta), testdata::kExpected);
 }
 
+TEST_F(MysqlMetaReaderTest, EveryStateButToDeleteIsLive) {
+  Run(kMysqlDdl);
+  Run(testdata::kRows);
+  Run(testdata::kOtherLiveStates);
+  auto meta = ReadMysqlMeta(dsn_);
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_EQ(testdata::Summary(*meta), testdata::kExpected);
+}
+
+TEST_F(MysqlMetaReaderTest, PartitionWithoutItsOwnerIsDataLossNamingIt) {
+  Run(kMysqlDdl);
+  Run(testdata::kRows);
+  Run(testdata::kOrphanPartition);
+  auto meta = ReadMysqlMeta(dsn_);
+  ASSERT_TRUE(absl::IsDataLoss(meta.status())) << meta.status();
+  EXPECT_THAT(std::string(meta.status().message()),
+              AllOf(HasSubstr("partition 'p1'"), HasSubstr("'1690000000000000001'"),
+                    HasSubstr("'no_such_collection'")));
+}
+
 TEST_F(MysqlMetaReaderTest, TcpLocalhostMeansTcpNotTheSocket) {
   Run(kMysqlDdl);
   Run(testdata::kRows);

@@ -270,6 +270,20 @@ TEST_F(SqliteMetaReaderTest, WrongValueTypeIsDataLossNamingTheColumn) {
               AllOf(HasSubstr("TableFiles row id=6"), HasSubstr("row_count")));
 }
 
+TEST_F(SqliteMetaReaderTest, EveryStateButToDeleteIsLive) {
+  MakeMeta(path_, false, std::string(kRows) + testdata::kOtherLiveStates);
+  EXPECT_EQ(SummaryOrError(path_), kExpected);
+}
+
+TEST_F(SqliteMetaReaderTest, PartitionWithoutItsOwnerIsDataLossNamingIt) {
+  MakeMeta(path_, false, std::string(kRows) + testdata::kOrphanPartition);
+  auto meta = ReadSqliteMeta(path_);
+  ASSERT_TRUE(absl::IsDataLoss(meta.status())) << meta.status();
+  EXPECT_THAT(std::string(meta.status().message()),
+              AllOf(HasSubstr(path_.string()), HasSubstr("partition 'p1'"),
+                    HasSubstr("'1690000000000000001'"), HasSubstr("'no_such_collection'")));
+}
+
 TEST_F(SqliteMetaReaderTest, NoLiveCollectionIsInvalidArgument) {
   MakeMeta(path_, false, "INSERT INTO Tables VALUES (1,'c',1,8,0,0,0,1,'{}',1,'','','',0);");
   auto meta = ReadSqliteMeta(path_);
