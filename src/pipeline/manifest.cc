@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/redact.h"
+
 namespace mm {
 namespace {
 
@@ -79,7 +81,8 @@ std::string ManifestToJson(const Manifest& m) {
         {"partitions", c.partitions},
         {"total_rows", c.total_rows},
         {"tasks", tasks},
-        {"load", json{{"target", c.load.target},
+        // Identities are redacted where they are made; this keeps any slip out of the file.
+        {"load", json{{"target", RedactText(c.load.target)},
                       {"prepared", c.load.prepared},
                       {"created", c.load.created},
                       {"rows_before", c.load.rows_before},
@@ -90,7 +93,7 @@ std::string ManifestToJson(const Manifest& m) {
   json doc{{"format", "milvus-migration-manifest"},
            {"version", 1},
            {"source", m.source},
-           {"source_id", m.source_id},
+           {"source_id", RedactText(m.source_id)},
            {"dump_complete", m.dump_complete},
            {"collections", collections}};
   return doc.dump(1);
@@ -108,7 +111,9 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
     }
     Manifest m;
     m.source = doc.at("source").get<std::string>();
-    m.source_id = doc.at("source_id").get<std::string>();
+    // Checkpoints of older versions may hold credentials in these identities: they are
+    // read redacted (and so compare equal to the redacted identities made now).
+    m.source_id = RedactText(doc.at("source_id").get<std::string>());
     m.dump_complete = doc.at("dump_complete").get<bool>();
     for (const auto& jc : doc.at("collections")) {
       CollectionManifest c;
@@ -130,7 +135,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
         c.tasks[id] = std::move(t);
       }
       const json& jl = jc.at("load");
-      c.load.target = jl.value("target", "");
+      c.load.target = RedactText(jl.value("target", ""));
       c.load.prepared = jl.value("prepared", false);
       c.load.created = jl.value("created", false);
       c.load.rows_before = jl.value("rows_before", int64_t{0});

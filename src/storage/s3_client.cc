@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/redact.h"
 #include "net/curl_handle_pool.h"
 #include "storage/s3_xml.h"
 
@@ -21,8 +22,10 @@ namespace mm {
 namespace {
 
 constexpr size_t kMaxIdleHandles = 64;
-constexpr int kBackoffBaseMs = 200;
-constexpr int kBackoffCapMs = 20000;
+constexpr int kBackoffBaseMs = 250;
+constexpr int kBackoffCapMs = 8000;
+// The config key that sets Config::retry_budget_ms, named when it runs out.
+constexpr const char* kRetryBudgetKey = "retry.budgetSeconds";
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -179,9 +182,9 @@ Result<std::shared_ptr<S3Client>> S3Client::Create(Config config) {
   }
   if (config.host.empty()) return absl::InvalidArgumentError("S3 endpoint host is empty");
   if (config.bucket.empty()) return absl::InvalidArgumentError("S3 bucket name is empty");
-  if (config.max_retries < 0) {
+  if (config.retry_budget_ms < 0) {
     return absl::InvalidArgumentError(
-        StrCat("S3 max_retries must be >= 0, not ", config.max_retries));
+        StrCat("S3 retry budget must be >= 0 ms, not ", config.retry_budget_ms));
   }
   EnsureCurlGlobalInit();
   return std::shared_ptr<S3Client>(new S3Client(std::move(config)));
@@ -219,6 +222,12 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
   }
 
   thread_local std::mt19937 rng(std::random_device{}());
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto spent_ms = [&] {
+    return static_cast<int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+  };
   for (int attempt = 0;; ++attempt) {
     Response response;
     sigv4::Request signed_request;
@@ -256,7 +265,10 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);
+    // An unreachable host should not hold one attempt far past the budget.
+    const int64_t connect_ms = std::min<int64_t>(
+        config_.connect_timeout_ms, std::max<int64_t>(1000, config_.retry_budget_ms - spent_ms()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, config_.stall_timeout_s);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -296,24 +308,37 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
                                         request.sink_capacity, " bytes asked for"));
     }
     std::string reason;
+    const int64_t spent = spent_ms();
+    const bool out_of_retries =
+        spent >= config_.retry_budget_ms ||
+        (config_.max_retries >= 0 && attempt >= config_.max_retries);
     if (rc != CURLE_OK) {
-      reason = error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(rc);
-      if (IsPermanentCurlError(rc) || attempt >= config_.max_retries) {
-        return absl::UnavailableError(StrCat("cannot reach S3 endpoint ", EndpointUrl(),
-                                             " for ", what, ": ", reason, " (", attempt + 1,
-                                             attempt == 0 ? " attempt)" : " attempts)"));
+      reason = RedactText(error_buffer[0] != '\0' ? std::string(error_buffer)
+                                                   : curl_easy_strerror(rc));
+      if (IsPermanentCurlError(rc)) {
+        return absl::UnavailableError(
+            StrCat("cannot reach S3 endpoint ", EndpointUrl(), " for ", what, ": ", reason));
+      }
+      if (out_of_retries) {
+        return absl::UnavailableError(StrCat(
+            "cannot reach S3 endpoint ", EndpointUrl(), " for ", what, ": ", reason,
+            " (still failing after ", attempt + 1, attempt == 0 ? " attempt" : " attempts",
+            " over ", spent / 1000, ".", spent % 1000 / 100, " s, the retry budget (",
+            kRetryBudgetKey, ": ", config_.retry_budget_ms / 1000, "))"));
       }
     } else if (IsTransientHttp(response)) {
-      if (attempt >= config_.max_retries) return response;
+      if (out_of_retries) return response;
       s3xml::ErrorBody error = s3xml::ParseError(response.body);
       reason = StrCat("HTTP ", response.status, error.code.empty() ? "" : " ", error.code);
     } else {
       return response;
     }
+    // Exponential backoff with jitter; the last wait ends when the budget does.
     int cap = std::min(kBackoffCapMs, kBackoffBaseMs << std::min(attempt, 16));
     int delay = std::uniform_int_distribution<int>(cap / 2, cap)(rng);
-    spdlog::warn("S3 {} at {} failed ({}); retry {}/{} in {} ms", what, EndpointUrl(), reason,
-                 attempt + 1, config_.max_retries, delay);
+    delay = static_cast<int>(std::min<int64_t>(delay, config_.retry_budget_ms - spent));
+    spdlog::warn("S3 {} at {} failed ({}); retry {} in {} ms", what, EndpointUrl(), reason,
+                 attempt + 1, delay);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
 }
@@ -353,9 +378,10 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
         // A HEAD answer has no body to say why.
         hint = "; check the access key, the secret key and the bucket's permissions";
       }
-      return absl::PermissionDeniedError(StrCat(EndpointUrl(), " refused access key '",
-                                                config_.access_key, "' for ", what, " (",
-                                                detail, ")", hint));
+      // The access key is a credential too: name where it came from, not its value.
+      return absl::PermissionDeniedError(StrCat(EndpointUrl(), " refused the access key of ",
+                                                config_.credentials_origin, " for ", what,
+                                                " (", detail, ")", hint));
     }
     case 400:
       return absl::InvalidArgumentError(StrCat(what, " was rejected by ", EndpointUrl(), " (",
@@ -372,8 +398,10 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
       break;
   }
   if (response.status >= 500 || response.status == 429 || IsTransientHttp(response)) {
-    return absl::UnavailableError(StrCat(EndpointUrl(), " failed ", what, " after ",
-                                         config_.max_retries + 1, " attempts (", detail, ")"));
+    return absl::UnavailableError(StrCat(EndpointUrl(), " failed ", what, " (", detail,
+                                         "), still failing at the end of the retry budget (",
+                                         kRetryBudgetKey, ": ",
+                                         config_.retry_budget_ms / 1000, ")"));
   }
   return absl::UnknownError(StrCat(what, " at ", EndpointUrl(), " (", detail, ")"));
 }
