@@ -16,13 +16,6 @@ bool IsSchemeChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
 }
 
-// "user:password" -> "user:***"; a userinfo without ':' is a token (or a user name we
-// cannot tell from one) and is masked whole.
-std::string MaskUserinfo(std::string_view userinfo) {
-  const size_t colon = userinfo.find(':');
-  if (colon == std::string_view::npos) return std::string(kRedacted);
-  return std::string(userinfo.substr(0, colon + 1)) + std::string(kRedacted);
-}
 
 // "a=1&token=x;b" with the values of credential-like names masked.
 std::string MaskQuery(std::string_view query) {
@@ -91,7 +84,8 @@ std::string RedactUrl(std::string_view url) {
   // The last '@': a password may hold '@', '/', '?' or '#' unencoded.
   const size_t at = rest.rfind('@');
   if (at != std::string_view::npos) {
-    out += MaskUserinfo(rest.substr(0, at));
+    // The user part goes too: it may be a token, or an S3 access key.
+    out += std::string(kRedacted);
     out.push_back('@');
     rest.remove_prefix(at + 1);
   }

@@ -2,11 +2,12 @@
 // manifest.json. Every URL, endpoint and DSN passes through one of these before it reaches
 // a message or a file; the connection itself keeps using the original.
 //
-// What counts as a secret here: the password part of a URL's userinfo (the whole userinfo
-// when it has no ':', as it is then often a token), a MySQL DSN's password, and the value of
+// What counts as a secret here: a URL's whole userinfo (its user part may be a token or an
+// S3 access key, not only a name), a MySQL DSN's password, and the value of
 // any query parameter whose name suggests a credential (token, secret, password, key,
 // signature, credential, auth, session, ...). Hosts, ports, paths, user names and the other
-// parameters stay, so messages still say where a failure happened.
+// parameters stay, so messages still say where a failure happened (a DSN keeps its user,
+// which MySQL's refusals name anyway).
 //
 // Pure functions, no I/O; thread-safe.
 #pragma once
@@ -25,7 +26,7 @@ inline constexpr std::string_view kRedacted = "***";
 // '/' or '?' unencoded is masked whole (at worst more than the userinfo is masked, never
 // less). A text with no secret comes back unchanged, so redacted identities (a manifest's
 // source_id) stay equal to older unredacted ones that held no secret.
-//   "http://elastic:pw@es:9200"     -> "http://elastic:***@es:9200"
+//   "http://elastic:pw@es:9200"     -> "http://***@es:9200"
 //   "https://tok3n@host"            -> "https://***@host"
 //   "http://h/x?token=abc&pretty=1" -> "http://h/x?token=***&pretty=1"
 std::string RedactUrl(std::string_view url);

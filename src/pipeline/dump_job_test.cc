@@ -164,7 +164,7 @@ TEST(DumpJobTest, ManifestIdentitiesAreStoredRedacted) {
                   .ok());
   const std::string stored = storage.Content("manifest.json");
   EXPECT_EQ(stored.find("Pw-Secret-1"), std::string::npos) << stored;
-  EXPECT_NE(stored.find("http://elastic:***@h:9200/i"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("http://***@h:9200/i"), std::string::npos) << stored;
   // An older checkpoint with the secret in it.
   std::string old = stored;
   old.replace(old.find("***"), 3, "Pw-Secret-1");
@@ -176,11 +176,11 @@ TEST(DumpJobTest, ManifestIdentitiesAreStoredRedacted) {
   }
   auto parsed = ManifestFromJson(old, "manifest.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  EXPECT_EQ(parsed->source_id, "elasticsearch:http://elastic:***@h:9200/i (5 documents)");
+  EXPECT_EQ(parsed->source_id, "elasticsearch:http://***@h:9200/i (5 documents)");
   ManifestStore reopened(&storage);
   auto again = RunDump(source, storage, reopened,
                        {.source_kind = "test",
-                        .source_id = "elasticsearch:http://elastic:***@h:9200/i (5 documents)"});
+                        .source_id = "elasticsearch:http://***@h:9200/i (5 documents)"});
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(storage.Content("manifest.json").find("Pw-Secret-1"), std::string::npos);
 }
