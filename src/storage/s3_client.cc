@@ -349,6 +349,11 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
   std::string detail = StrCat("HTTP ", response.status);
   if (!error.code.empty()) detail += StrCat(" ", error.code);
   if (!error.message.empty()) detail += StrCat(": ", error.message);
+  // A server may quote the access key in its message; it is a credential too.
+  for (size_t at; !config_.access_key.empty() &&
+                  (at = detail.find(config_.access_key)) != std::string::npos;) {
+    detail.replace(at, config_.access_key.size(), kRedacted);
+  }
 
   if (error.code == "NoSuchBucket") {
     return absl::NotFoundError(StrCat("bucket '", config_.bucket, "' does not exist at ",

@@ -154,7 +154,8 @@ TEST(S3ClientTest, ClientErrorsAreNotRetriedAndMapped) {
   ScriptedServer server(
       {ScriptedServer::Reply(404, "<Error><Code>NoSuchKey</Code><Message>m</Message></Error>"),
        ScriptedServer::Reply(404, "<Error><Code>NoSuchBucket</Code></Error>"),
-       ScriptedServer::Reply(403, "<Error><Code>InvalidAccessKeyId</Code></Error>"),
+       ScriptedServer::Reply(403, "<Error><Code>InvalidAccessKeyId</Code><Message>The key "
+                                  "AKTEST is not known</Message></Error>"),
        ScriptedServer::Reply(301, "<Error><Code>PermanentRedirect</Code></Error>",
                              "x-amz-bucket-region: eu-west-1\r\n")});
   auto client = ClientFor(server, 5);
