@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/redact.h"
+#include "net/curl_attempt.h"
 #include "net/curl_handle_pool.h"
 #include "storage/s3_xml.h"
 
@@ -222,13 +224,18 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
   }
 
   thread_local std::mt19937 rng(std::random_device{}());
+  // The budget counts from the first failure: from the start of its attempt when that never
+  // connected (the time went into connecting), else from its end, so a long transfer that
+  // fails late still gets its retries.
   using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  auto spent_ms = [&] {
-    return static_cast<int64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+  std::optional<Clock::time_point> first_failure;
+  auto spent_ms = [&]() -> int64_t {
+    if (!first_failure) return 0;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *first_failure)
+        .count();
   };
   for (int attempt = 0;; ++attempt) {
+    const auto attempt_start = Clock::now();
     Response response;
     sigv4::Request signed_request;
     signed_request.method = request.method;
@@ -299,6 +306,7 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
 
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    const bool connected = CurlAttemptConnected(h, rc);
     curl_slist_free_all(header_list);
     pool_->Release(h);
 
@@ -308,6 +316,9 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
                                         request.sink_capacity, " bytes asked for"));
     }
     std::string reason;
+    if ((rc != CURLE_OK || IsTransientHttp(response)) && !first_failure) {
+      first_failure = connected ? Clock::now() : attempt_start;
+    }
     const int64_t spent = spent_ms();
     const bool out_of_retries =
         spent >= config_.retry_budget_ms ||

@@ -78,6 +78,12 @@ class ScriptedServer {
         response = responses_.empty() ? Reply(500, "script exhausted") : responses_.front();
         if (!responses_.empty()) responses_.pop_front();
       }
+      // "DELAY <ms>\n" in front of a response: answer that much later.
+      if (response.rfind("DELAY ", 0) == 0) {
+        const size_t eol = response.find('\n');
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(response.substr(6))));
+        response.erase(0, eol + 1);
+      }
       ::send(c, response.data(), response.size(), MSG_NOSIGNAL);
       ::close(c);
     }
@@ -246,6 +252,30 @@ TEST(S3ClientTest, UnreachableEndpointGivesUpWhenTheBudgetRunsOut) {
       << response.status();
   EXPECT_GE(took, 1.4);
   EXPECT_LT(took, 4.0);
+}
+
+// The budget counts from the first failure, not from the start of the request: an answer
+// that failed only after a long transfer is still retried.
+TEST(S3ClientTest, BudgetStartsAtTheFirstFailure) {
+  ScriptedServer server({"DELAY 1500\n" + ScriptedServer::Reply(503, ""),
+                         ScriptedServer::Reply(200, "ok")});
+  S3Client::Config config;
+  config.scheme = "http";
+  config.host = StrCat("127.0.0.1:", server.port());
+  config.region = "us-east-1";
+  config.bucket = "bkt";
+  config.access_key = "AKTEST";
+  config.secret_key = "SECRET";
+  config.retry_budget_ms = 1000;
+  auto client = S3Client::Create(config);
+  ASSERT_TRUE(client.ok());
+  S3Client::Request request;
+  request.method = "GET";
+  request.key = "k";
+  auto response = (*client)->Send(request, "GET s3://bkt/k");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(server.requests().size(), 2u);
 }
 
 }  // namespace

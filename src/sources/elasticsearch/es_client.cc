@@ -9,12 +9,14 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
 #include "core/cancellation.h"
 #include "core/redact.h"
+#include "net/curl_attempt.h"
 #include "net/curl_handle_pool.h"
 #include "sources/elasticsearch/es_endpoint.h"
 #include "sources/elasticsearch/es_error.h"
@@ -110,7 +112,7 @@ struct EsClient::Impl {
   // One attempt. A transport failure is returned as a CURLcode with its message.
   CURLcode Perform(const std::string& method, const std::string& url, const std::string& body,
                    EsRetry retry, int64_t connect_timeout_ms, EsResponse* out,
-                   std::string* error) const {
+                   std::string* error, bool* connected) const {
     CURL* h = handles.Acquire();
     if (h == nullptr) {
       *error = "curl_easy_init failed";
@@ -159,6 +161,7 @@ struct EsClient::Impl {
       }
     }
     CURLcode code = curl_easy_perform(h);
+    *connected = CurlAttemptConnected(h, code);
     if (code == CURLE_OK) {
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
     } else {
@@ -178,14 +181,20 @@ const std::string& EsClient::base_url() const { return impl_->shown_base; }
 
 Result<EsResponse> EsClient::Send(const std::string& method, const std::string& path,
                                   const std::string& body, EsRetry retry) const {
+  // The budget counts from the first failure: from the start of its attempt when that never
+  // connected (the time went into connecting), else from its end, so a long search that
+  // fails late still gets its retries.
   using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
+  std::optional<Clock::time_point> first_failure;
   const int64_t budget_ms = impl_->options.retry_budget_ms;
-  auto spent_ms = [&] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  auto spent_ms = [&]() -> int64_t {
+    if (!first_failure) return 0;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *first_failure)
+        .count();
   };
   int64_t backoff_ms = impl_->options.first_backoff_ms;
   for (int attempt = 1;; ++attempt) {
+    const auto attempt_start = Clock::now();
     const std::string base = impl_->Url();
     // Messages name the URL without its userinfo or credential parameters.
     const std::string shown = StrCat(RedactUrl(base), path);
@@ -194,8 +203,9 @@ Result<EsResponse> EsClient::Send(const std::string& method, const std::string& 
     // An unreachable host should not hold one attempt far past the budget.
     const int64_t connect_ms = std::min<int64_t>(
         impl_->options.connect_timeout_ms, std::max<int64_t>(1000, budget_ms - spent_ms()));
-    CURLcode code =
-        impl_->Perform(method, base + path, body, retry, connect_ms, &response, &error);
+    bool connected = false;
+    CURLcode code = impl_->Perform(method, base + path, body, retry, connect_ms, &response,
+                                   &error, &connected);
     std::string why;
     if (code != CURLE_OK) {
       if (!TransientCurlError(code)) {
@@ -220,6 +230,7 @@ Result<EsResponse> EsClient::Send(const std::string& method, const std::string& 
                                        "; the server may have answered it, so it is not sent "
                                        "again"));
     }
+    if (!first_failure) first_failure = connected ? Clock::now() : attempt_start;
     const int64_t spent = spent_ms();
     if (spent >= budget_ms) {
       return absl::UnavailableError(StrCat(
