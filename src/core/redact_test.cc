@@ -49,7 +49,8 @@ TEST(RedactUrlTest, SecretQueryParameters) {
                       "ff&X-Amz-Expires=60"),
             "https://b.s3.amazonaws.com/k?X-Amz-Credential=***&X-Amz-Signature=***&"
             "X-Amz-Expires=60");
-  EXPECT_EQ(RedactUrl("http://h?api_key=1;password=2#frag"), "http://h?api_key=***;password=***#frag");
+  EXPECT_EQ(RedactUrl("http://h?api_key=1;password=2#frag"),
+            "http://h?api_key=***;password=***#frag");
   EXPECT_EQ(RedactUrl("http://u:p@h/x?sig=1"), "http://***@h/x?sig=***");
   // A name without '=' has no value to hide.
   EXPECT_EQ(RedactUrl("http://h?token"), "http://h?token");
@@ -89,7 +90,8 @@ TEST(RedactTextTest, UrlsAndDsnsInsideMessages) {
             "source_id elasticsearch:http://***@h:9200/idx (5 documents)");
   EXPECT_EQ(RedactText("at 'https://t0k@h' and \"http://a:b@c\""),
             "at 'https://***@h' and \"http://***@c\"");
-  EXPECT_EQ(RedactText("MySQL root:pw@tcp(h:3306)/m failed"), "MySQL root:***@tcp(h:3306)/m failed");
+  EXPECT_EQ(RedactText("MySQL root:pw@tcp(h:3306)/m failed"),
+            "MySQL root:***@tcp(h:3306)/m failed");
   EXPECT_EQ(RedactText("no secrets: user@example.com at host:9200"),
             "no secrets: user@example.com at host:9200");
   EXPECT_EQ(RedactText(""), "");

@@ -159,7 +159,8 @@ TEST(DumpJobTest, ManifestIdentitiesAreStoredRedacted) {
   MemoryStorage storage;
   ManifestStore store(&storage);
   CountingSource source(1, 5);
-  const std::string with_secret = "elasticsearch:http://elastic:Pw-Secret-1@h:9200/i (5 documents)";
+  const std::string with_secret =
+      "elasticsearch:http://elastic:Pw-Secret-1@h:9200/i (5 documents)";
   ASSERT_TRUE(RunDump(source, storage, store, {.source_kind = "test", .source_id = with_secret})
                   .ok());
   const std::string stored = storage.Content("manifest.json");

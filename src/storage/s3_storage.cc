@@ -344,7 +344,9 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
   } else {
     config.access_key = options.access_key;
     config.secret_key = options.secret_key;
-    if (!options.credentials_origin.empty()) config.credentials_origin = options.credentials_origin;
+    if (!options.credentials_origin.empty()) {
+      config.credentials_origin = options.credentials_origin;
+    }
     if (config.access_key.empty() || config.secret_key.empty()) {
       return absl::InvalidArgumentError(StrCat(
           "S3 access key and secret key are required for bucket '", options.bucket, "'"));

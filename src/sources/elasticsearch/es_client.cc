@@ -211,8 +211,8 @@ Result<EsResponse> EsClient::Send(const std::string& method, const std::string& 
       if (!TransientCurlError(code)) {
         if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
             code == CURLE_SSL_CONNECT_ERROR) {
-          return absl::UnavailableError(StrCat("elasticsearch ", RedactUrl(base), ": TLS failed (",
-                                               RedactText(error),
+          return absl::UnavailableError(StrCat("elasticsearch ", RedactUrl(base),
+                                               ": TLS failed (", RedactText(error),
                                                "); check source.es.cert / fingerprint"));
         }
         return absl::UnavailableError(
