@@ -294,6 +294,9 @@ def test_failing_s3_runs(faiss_file, testbed_s3, mm_binary, tmp_path, leaks):
                                      "target.remote.sk": WRONG["s3_sk"]},
         "target: refused": {"target.remote.endpoint": closed, "target.remote.ak": WRONG["s3_ak"],
                             "target.remote.sk": WRONG["s3_sk"]},
+        "target: no answer": {"target.remote.endpoint": "192.0.2.1:9000",
+                              "target.remote.ak": WRONG["s3_ak"],
+                              "target.remote.sk": WRONG["s3_sk"]},
         "target: keys in the endpoint": {
             "target.remote.endpoint": f"http://{WRONG['s3_ak']}:{WRONG['s3_sk']}@"
                                       f"{testbed_s3.s3_endpoint}"},
@@ -323,6 +326,7 @@ def test_failing_milvus_runs(faiss_file, testbed_auth, milvus_user, mm_binary, t
         "wrong password in the endpoint": {"endpoint": f"http://root:{wrong}@{host}"},
         "refused, password in the endpoint": {"endpoint": f"http://root:{wrong}@{closed}"},
         "refused, password": {"endpoint": closed, "username": "root", "password": wrong},
+        "no answer, password in the endpoint": {"endpoint": f"http://root:{wrong}@192.0.2.1"},
         "bad port, password in the endpoint": {"endpoint": f"http://root:{wrong}@h:99999"},
         "path, password in the endpoint": {"endpoint": f"root:{wrong}@{host}/x"},
     }
