@@ -16,8 +16,13 @@
 namespace mm {
 namespace {
 
-S3Options ToS3Options(const RemoteConfig& r, std::string prefix, int64_t writer_buffer_kb) {
+// `section` is "source.remote" or "target.remote", for messages.
+S3Options ToS3Options(const MigrationConfig& config, const RemoteConfig& r,
+                      const std::string& section, std::string prefix) {
+  const int64_t writer_buffer_kb = config.writer_buffer_kb;
   S3Options o;
+  o.retry_budget_ms = config.retry_budget_s * 1000;
+  o.credentials_origin = section + ".ak/sk";
   // dumper.worker.writer.bufferSize sizes the upload parts. Each open file holds about three
   // of them, so it bounds the dump's memory; S3 refuses parts under 5 MiB.
   o.part_size = std::max<size_t>(size_t{5} << 20, static_cast<size_t>(writer_buffer_kb) << 10);
@@ -38,7 +43,7 @@ Result<std::unique_ptr<S3Storage>> OpenSourceBucket(const MigrationConfig& confi
                                                     std::string prefix) {
   while (!prefix.empty() && prefix.front() == '/') prefix.erase(prefix.begin());
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  return S3Storage::Open(ToS3Options(config.source_remote, prefix, config.writer_buffer_kb));
+  return S3Storage::Open(ToS3Options(config, config.source_remote, "source.remote", prefix));
 }
 
 Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& config,
@@ -110,7 +115,10 @@ Result<OpenedSource> OpenMilvus1xSource(const MigrationConfig& config) {
 }
 
 Result<OpenedSource> OpenElasticsearchSource(const MigrationConfig& config) {
-  ASSIGN_OR_RETURN(std::unique_ptr<EsClient> client, EsClient::Connect(config.es.connection));
+  EsClientOptions es_options;
+  es_options.retry_budget_ms = config.retry_budget_s * 1000;
+  ASSIGN_OR_RETURN(std::unique_ptr<EsClient> client,
+                   EsClient::Connect(config.es.connection, es_options));
   std::shared_ptr<EsClient> shared(std::move(client));
   ASSIGN_OR_RETURN(auto source, EsSource::Open(shared, config.es));
   OpenedSource opened;
@@ -165,9 +173,9 @@ Result<std::unique_ptr<Storage>> OpenOutputStorage(const MigrationConfig& config
     ASSIGN_OR_RETURN(auto storage, LocalStorage::Open(config.output_dir));
     return std::unique_ptr<Storage>(std::move(storage));
   }
-  ASSIGN_OR_RETURN(auto storage, S3Storage::Open(
-                                    ToS3Options(config.target_remote, config.output_dir,
-                                                config.writer_buffer_kb)));
+  ASSIGN_OR_RETURN(auto storage, S3Storage::Open(ToS3Options(config, config.target_remote,
+                                                              "target.remote",
+                                                              config.output_dir)));
   return std::unique_ptr<Storage>(std::move(storage));
 }
 

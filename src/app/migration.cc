@@ -5,6 +5,7 @@
 #include <set>
 
 #include "app/endpoints.h"
+#include "core/redact.h"
 #include "pipeline/dump_job.h"
 #include "pipeline/load_job.h"
 #include "pipeline/output_lock.h"
@@ -34,7 +35,8 @@ Status DumpWith(const MigrationConfig& config, Storage& output) {
 
 Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& milvus) {
   ManifestStore store(&output);
-  LoadOptions options{.target = StrCat(config.milvus_endpoint, "/",
+  // The checkpoint names the Milvus without the credentials its endpoint may hold.
+  LoadOptions options{.target = StrCat(RedactUrl(config.milvus_endpoint), "/",
                                       config.milvus_database.empty() ? "default"
                                                                      : config.milvus_database),
                       .workers = config.loader_limit,

@@ -13,6 +13,7 @@
 #include "app/migration.h"
 #include "config/migration_config.h"
 #include "core/cancellation.h"
+#include "core/redact.h"
 #include "core/version.h"
 
 namespace {
@@ -21,7 +22,8 @@ constexpr const char* kDefaultConfig = "configs/migration.yaml";
 
 int Finish(const mm::Status& st, const char* name) {
   if (!st.ok()) {
-    spdlog::error("{} failed: {}", name, std::string(st.message()));
+    // Sources redact what they quote; this catches a URL or DSN a library put in a message.
+    spdlog::error("{} failed: {}", name, mm::RedactText(std::string(st.message())));
     return absl::IsCancelled(st) ? 130 : 1;
   }
   spdlog::info("{} finished successfully", name);

@@ -4,8 +4,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
+#include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_split.h"
@@ -42,6 +46,8 @@ class ConfigReader {
     *out = n.Scalar();
     return absl::OkStatus();
   }
+  // An integer without bounds. Every number of migration.yaml has bounds: read those with
+  // GetIntInRange.
   template <typename Int>
   Status GetInt(const std::string& key, Int* out) const {
     YAML::Node n = Find(key);
@@ -63,6 +69,34 @@ class ConfigReader {
     }
     return absl::OkStatus();
   }
+  // An integer key that must lie in [min, max]; absent leaves *out as it is (the default,
+  // which the caller keeps in range). `unit` ("KB", "seconds") is named in the message.
+  // Any number outside the range, however large, is InvalidArgument naming the key and the
+  // range, before any arithmetic (KB to bytes, seconds to a deadline) could overflow.
+  template <typename Int>
+  Status GetIntInRange(const std::string& key, Int* out, int64_t min, int64_t max,
+                       std::string_view unit = "") const {
+    static_assert(std::is_integral_v<Int>);
+    YAML::Node n = Find(key);
+    if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
+    const std::string range =
+        StrCat("between ", min, " and ", max, unit.empty() ? "" : " ", unit);
+    if (!n.IsScalar()) return Error(key, StrCat("an integer ", range));
+    const std::string& text = n.Scalar();
+    int64_t value = 0;
+    const char* first = text.data();
+    const char* last = text.data() + text.size();
+    if (first != last && *first == '+') ++first;
+    auto [end, ec] = std::from_chars(first, last, value);
+    if (ec == std::errc::result_out_of_range) {
+      return Invalid(key, StrCat("must be ", range, ", got ", text));
+    }
+    if (ec != std::errc() || end != last) return Error(key, StrCat("an integer ", range));
+    if (value < min || value > max) return Invalid(key, StrCat("must be ", range, ", got ", text));
+    *out = static_cast<Int>(value);
+    return absl::OkStatus();
+  }
+
   Status Get(const std::string& key, bool* out) const {
     YAML::Node n = Find(key);
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();

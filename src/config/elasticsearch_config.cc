@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "config/config_limits.h"
+
 namespace mm {
 namespace {
 
@@ -16,10 +18,10 @@ Status ReadField(const ConfigReader& f, EsFieldConfig* out) {
   RETURN_IF_ERROR(f.Get("name", &out->name));
   RETURN_IF_ERROR(f.Get("type", &out->type));
   RETURN_IF_ERROR(f.Get("pk", &out->pk));
-  RETURN_IF_ERROR(f.GetInt("dims", &out->dims));
-  RETURN_IF_ERROR(f.GetInt("maxLen", &out->max_len));
+  RETURN_IF_ERROR(f.GetIntInRange("dims", &out->dims, 0, kMaxDim));
+  RETURN_IF_ERROR(f.GetIntInRange("maxLen", &out->max_len, 0, 65535));
   RETURN_IF_ERROR(f.Get("isArray", &out->is_array));
-  RETURN_IF_ERROR(f.GetInt("maxCapacity", &out->max_capacity));
+  RETURN_IF_ERROR(f.GetIntInRange("maxCapacity", &out->max_capacity, 0, 4096));
   if (out->name.empty()) return f.Invalid("name", "must be set");
   if (!KnownTypes().count(out->type)) {
     return f.Invalid("type", StrCat("'", out->type, "' is not supported; expected one of "
@@ -31,12 +33,6 @@ Status ReadField(const ConfigReader& f, EsFieldConfig* out) {
     if (out->pk || out->is_array) return f.Invalid("type", "a dense_vector cannot be pk or isArray");
   } else if (out->dims != 0) {
     return f.Invalid("dims", "is only for dense_vector fields");
-  }
-  if (out->max_len < 0 || out->max_len > 65535) {
-    return f.Invalid("maxLen", "must be between 1 and 65535");
-  }
-  if (out->max_capacity < 0 || out->max_capacity > 4096) {
-    return f.Invalid("maxCapacity", "must be between 1 and 4096");
   }
   if (out->pk) {
     if (out->type != "keyword" && out->type != "long") {
@@ -88,7 +84,7 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
     return r.Invalid("meta.milvus.dynamicUnlistedFields",
                      "needs the dynamic field, but meta.milvus.closeDynamicField is true");
   }
-  RETURN_IF_ERROR(r.GetInt("meta.milvus.shardNum", &out->shard_num));
+  RETURN_IF_ERROR(r.GetIntInRange("meta.milvus.shardNum", &out->shard_num, 0, kMaxShards));
   RETURN_IF_ERROR(r.Get("meta.milvus.consistencyLevel", &out->consistency_level));
   static const std::set<std::string> kLevels = {"",        "Strong",     "Session",
                                                 "Bounded", "Eventually", "Customized"};
@@ -97,7 +93,6 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
                      StrCat("expected Strong, Session, Bounded, Eventually or Customized, got '",
                             out->consistency_level, "'"));
   }
-  if (out->shard_num < 0) return r.Invalid("meta.milvus.shardNum", "must be >= 0");
 
   std::string invalid = "fail";
   RETURN_IF_ERROR(r.Get("meta.invalidDocs", &invalid));
@@ -115,7 +110,7 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
   RETURN_IF_ERROR(r.Get("source.es.serviceToken", &c.service_token));
   RETURN_IF_ERROR(r.Get("source.es.cloudId", &c.cloud_id));
   RETURN_IF_ERROR(r.Get("source.es.apiKey", &c.api_key));
-  RETURN_IF_ERROR(r.GetInt("source.es.slices", &out->slices));
+  RETURN_IF_ERROR(r.GetIntInRange("source.es.slices", &out->slices, 0, kMaxEsSlices));
   RETURN_IF_ERROR(r.Get("source.es.readMode", &out->read_mode));
   if (out->read_mode != "auto" && out->read_mode != "pit" && out->read_mode != "scroll") {
     return r.Invalid("source.es.readMode",
@@ -128,7 +123,6 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
     return r.Invalid(c.username.empty() ? "source.es.username" : "source.es.password",
                      "username and password go together");
   }
-  if (out->slices < 0) return r.Invalid("source.es.slices", "must be >= 0");
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config/config_limits.h"
 #include "config/migration_config.h"
 
 namespace mm {
@@ -180,6 +181,48 @@ TEST(ElasticsearchConfigTest, InvalidDocsIsAnAliasOfDumperInvalidRows) {
   EXPECT_NE(ErrorOf(Replace(kGoEsExample, "dumper:\n", "dumper:\n  maxInvalidRatio: many\n"))
                 .find("[dumper.maxInvalidRatio] expected a number"),
             std::string::npos);
+}
+
+struct EsNumber {
+  const char* key;       // as named in messages
+  const char* original;  // the text of kGoEsExample replaced
+  const char* with;      // its replacement, X standing for the value
+  int64_t min;           // the range the message names
+  int64_t max;
+  int64_t lowest_valid;  // min, or more where another rule applies (a dense_vector's dims)
+};
+
+// Every number of the Elasticsearch sections: the ends of the range pass; one past either
+// end and numbers past int64 fail naming the key and the range.
+TEST(ElasticsearchConfigTest, EveryNumberIsRangeChecked) {
+  const EsNumber keys[] = {
+      {"dumper.worker.reader.bufferSize", "bufferSize: 2500", "bufferSize: X", 1, kMaxEsPageDocs,
+       1},
+      {"meta.milvus.shardNum", "shardNum: 2", "shardNum: X", 0, kMaxShards, 0},
+      {"meta.fields[1].dims", "dims: 512", "dims: X", 0, kMaxDim, 1},
+      {"meta.fields[2].maxLen", "maxLen: 60", "maxLen: X", 0, 65535, 0},
+      {"meta.fields[2].maxCapacity", "maxLen: 60", "maxLen: 60\n      maxCapacity: X", 0, 4096, 0},
+      {"source.es.slices", "    username: xxx", "    username: xxx\n    slices: X", 0,
+       kMaxEsSlices, 0},
+  };
+  for (const EsNumber& k : keys) {
+    SCOPED_TRACE(k.key);
+    auto with = [&](int64_t value) { return StrCat(value); };
+    auto yaml = [&](const std::string& value) {
+      std::string replacement = k.with;
+      replacement.replace(replacement.find('X'), 1, value);
+      return Replace(kGoEsExample, k.original, replacement);
+    };
+    EXPECT_EQ(ErrorOf(yaml(with(k.lowest_valid))), "");
+    EXPECT_EQ(ErrorOf(yaml(with(k.max))), "");
+    for (const std::string& bad :
+         {with(k.min - 1), with(k.max + 1), std::string("99999999999999999999999")}) {
+      const std::string message = ErrorOf(yaml(bad));
+      EXPECT_NE(message.find(StrCat("[", k.key, "] must be between ", k.min, " and ", k.max)),
+                std::string::npos)
+          << bad << ": " << message;
+    }
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "config/config_limits.h"
 #include "config/config_reader.h"
 
 namespace mm {
@@ -103,11 +104,16 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   MigrationConfig c;
   c.config_path = path;
 
+  // Every number is range-checked as it is read, so no later arithmetic (KB to bytes,
+  // seconds to a deadline) can overflow; the bounds are in the README.
   RETURN_IF_ERROR(r.Get("dumper.worker.workMode", &c.work_mode));
-  RETURN_IF_ERROR(r.GetInt("dumper.worker.limit", &c.dumper_limit));
-  RETURN_IF_ERROR(r.GetInt("dumper.worker.reader.bufferSize", &c.reader_buffer_kb));
-  RETURN_IF_ERROR(r.GetInt("dumper.worker.writer.bufferSize", &c.writer_buffer_kb));
-  RETURN_IF_ERROR(r.GetInt("dumper.worker.partSizeMB", &c.part_size_mb));
+  RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.limit", &c.dumper_limit, 1, kMaxWorkers));
+  // S3 refuses upload parts over 5 GiB.
+  RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.writer.bufferSize", &c.writer_buffer_kb, 1,
+                                  int64_t{5} << 20, "KB"));
+  // Milvus refuses import files over 16 GiB; a part holds one file per field.
+  RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.partSizeMB", &c.part_size_mb, 1, 16 * 1024,
+                                  "MB"));
   std::string invalid_rows = "fail";
   RETURN_IF_ERROR(r.Get("dumper.invalidRows", &invalid_rows));
   if (invalid_rows != "fail" && invalid_rows != "skip") {
@@ -122,8 +128,11 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
                        StrCat("must be between 0 and 1, got ", c.max_invalid_ratio));
     }
   }
-  RETURN_IF_ERROR(r.GetInt("loader.worker.limit", &c.loader_limit));
-  RETURN_IF_ERROR(r.GetInt("loader.import.timeoutSeconds", &c.import_timeout_s));
+  RETURN_IF_ERROR(r.GetIntInRange("loader.worker.limit", &c.loader_limit, 1, kMaxWorkers));
+  RETURN_IF_ERROR(r.GetIntInRange("loader.import.timeoutSeconds", &c.import_timeout_s, 1,
+                                  kMaxImportTimeoutS, "seconds"));
+  RETURN_IF_ERROR(r.GetIntInRange("retry.budgetSeconds", &c.retry_budget_s, 1,
+                                  kMaxRetryBudgetS, "seconds"));
   RETURN_IF_ERROR(r.Get("loader.cleanup", &c.cleanup));
 
   RETURN_IF_ERROR(r.Get("source.mode", &c.source_mode));
@@ -135,8 +144,9 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.Get("target.milvus2x.password", &c.milvus_password));
   RETURN_IF_ERROR(r.Get("target.milvus2x.database", &c.milvus_database));
   RETURN_IF_ERROR(r.Get("target.create.collection.name", &c.collection));
-  RETURN_IF_ERROR(r.GetInt("target.create.collection.shardsNum", &c.shards_num));
-  RETURN_IF_ERROR(r.GetInt("target.create.collection.dim", &c.dim));
+  RETURN_IF_ERROR(r.GetIntInRange("target.create.collection.shardsNum", &c.shards_num, 0,
+                                  kMaxShards));
+  RETURN_IF_ERROR(r.GetIntInRange("target.create.collection.dim", &c.dim, 0, kMaxDim));
   RETURN_IF_ERROR(r.Get("target.create.collection.metricType", &c.metric_type));
   RETURN_IF_ERROR(r.Get("target.create.index.type", &c.index_type));
   RETURN_IF_ERROR(r.Get("target.create.index.params", &c.index_params));
@@ -165,6 +175,14 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   if (c.work_mode.empty()) {
     return r.Invalid("dumper.worker.workMode", "must be set (faiss, milvus1x or elasticsearch)");
   }
+  // For Elasticsearch the Go tool reads reader.bufferSize as documents a page, not KB.
+  if (c.work_mode == "elasticsearch") {
+    RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.reader.bufferSize", &c.reader_buffer_kb, 1,
+                                    kMaxEsPageDocs, "documents a page"));
+  } else {
+    RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.reader.bufferSize", &c.reader_buffer_kb, 1,
+                                    int64_t{1} << 20, "KB"));
+  }
   if (c.work_mode == "faiss") {
     if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
     RETURN_IF_ERROR(r.Get("source.faiss.allowTrailingBytes", &c.faiss_allow_trailing_bytes));
@@ -180,7 +198,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     }
     if (r.Has("meta.invalidDocs")) c.skip_invalid_rows = c.es.skip_invalid_docs;
     c.es.skip_invalid_docs = c.skip_invalid_rows;
-    // For Elasticsearch the Go tool reads reader.bufferSize as documents a page, not KB.
     if (r.Has("dumper.worker.reader.bufferSize")) c.es.batch_docs = c.reader_buffer_kb;
     if (c.es.slices == 0) c.es.slices = c.dumper_limit;
   } else {
@@ -190,15 +207,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   }
   if (c.source_mode == "remote") RETURN_IF_ERROR(ValidateRemote(r, "source.remote", c.source_remote));
 
-  if (c.dumper_limit <= 0) return r.Invalid("dumper.worker.limit", "must be > 0");
-  if (c.loader_limit <= 0) return r.Invalid("loader.worker.limit", "must be > 0");
-  if (c.reader_buffer_kb <= 0) return r.Invalid("dumper.worker.reader.bufferSize", "must be > 0 (KB)");
-  if (c.writer_buffer_kb <= 0) return r.Invalid("dumper.worker.writer.bufferSize", "must be > 0 (KB)");
-  // Milvus refuses import files over 16 GiB; a part holds one file per field.
-  if (c.part_size_mb <= 0 || c.part_size_mb > 16 * 1024) {
-    return r.Invalid("dumper.worker.partSizeMB", "must be between 1 and 16384 (MB)");
-  }
-  if (c.import_timeout_s <= 0) return r.Invalid("loader.import.timeoutSeconds", "must be > 0");
 
   // Target.
   if (c.target_mode == "local") {
@@ -224,8 +232,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   }
   RETURN_IF_ERROR(r.Get("target.create.collection.nameMap", &c.collection_name_map));
   RETURN_IF_ERROR(r.Get("target.create.partition.nameMap", &c.partition_name_map));
-  if (c.shards_num < 0) return r.Invalid("target.create.collection.shardsNum", "must be >= 0");
-  if (c.dim < 0) return r.Invalid("target.create.collection.dim", "must be > 0, or 0 to take it from the source");
   static const char* kMetrics[] = {"", "L2", "IP", "COSINE", "HAMMING", "JACCARD",
                                    "TANIMOTO", "SUBSTRUCTURE", "SUPERSTRUCTURE"};
   bool metric_ok = false;

@@ -1,6 +1,11 @@
 #include "config/migration_config.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+
+#include "config/config_limits.h"
 
 namespace mm {
 namespace {
@@ -236,6 +241,98 @@ TEST(MigrationConfigTest, ErrorsNameTheKey) {
   ExpectInvalid(Replace(kGoFaissExample, "dim: 512", "dim: -1"), "target.create.collection.dim");
   ExpectInvalid(Replace(kGoFaissExample, "metricType: L2", "metricType: L2\n      ifExists: maybe"),
                 "target.create.collection.ifExists");
+}
+
+// The Go tool's FAISS example with a dotted key set to `value` (written as is).
+std::string WithKey(const std::string& yaml, const std::string& dotted, const std::string& value) {
+  YAML::Node root = YAML::Load(yaml);
+  std::vector<YAML::Node> path = {root};
+  size_t start = 0;
+  while (true) {
+    size_t dot = dotted.find('.', start);
+    std::string part = dotted.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (dot == std::string::npos) {
+      path.back()[part] = YAML::Load(value);
+      break;
+    }
+    path.push_back(path.back()[part]);
+    start = dot + 1;
+  }
+  YAML::Emitter out;
+  out << root;
+  return out.c_str();
+}
+
+struct NumberKey {
+  const char* key;
+  int64_t min;
+  int64_t max;
+};
+
+// Every number of the FAISS/1.x config: min and max pass; one past either end, and numbers
+// far past int64, fail naming the key and the range.
+TEST(MigrationConfigTest, EveryNumberIsRangeChecked) {
+  const NumberKey keys[] = {
+      {"dumper.worker.limit", 1, kMaxWorkers},
+      {"loader.worker.limit", 1, kMaxWorkers},
+      {"dumper.worker.reader.bufferSize", 1, int64_t{1} << 20},
+      {"dumper.worker.writer.bufferSize", 1, int64_t{5} << 20},
+      {"dumper.worker.partSizeMB", 1, 16384},
+      {"loader.import.timeoutSeconds", 1, kMaxImportTimeoutS},
+      {"retry.budgetSeconds", 1, kMaxRetryBudgetS},
+      {"target.create.collection.shardsNum", 0, kMaxShards},
+      {"target.create.collection.dim", 0, kMaxDim},
+  };
+  for (const NumberKey& k : keys) {
+    SCOPED_TRACE(k.key);
+    EXPECT_TRUE(ParseMigrationConfig(WithKey(kGoFaissExample, k.key, std::to_string(k.min)),
+                                     "m.yaml").ok());
+    EXPECT_TRUE(ParseMigrationConfig(WithKey(kGoFaissExample, k.key, std::to_string(k.max)),
+                                     "m.yaml").ok());
+    const std::string range = StrCat("between ", k.min, " and ", k.max);
+    for (const std::string& bad :
+         {std::to_string(k.min - 1), std::to_string(k.max + 1), std::string("9223372036854775807"),
+          std::string("99999999999999999999999"), std::string("-99999999999999999999999")}) {
+      auto c = ParseMigrationConfig(WithKey(kGoFaissExample, k.key, bad), "m.yaml");
+      ASSERT_FALSE(c.ok()) << bad;
+      EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+      const std::string message(c.status().message());
+      EXPECT_NE(message.find(StrCat("[", k.key, "]")), std::string::npos) << message;
+      EXPECT_NE(message.find(range), std::string::npos) << message;
+      EXPECT_NE(message.find(bad), std::string::npos) << message;
+    }
+    ExpectInvalid(WithKey(kGoFaissExample, k.key, "12abc"), k.key);
+    ExpectInvalid(WithKey(kGoFaissExample, k.key, "[1, 2]"), k.key);
+  }
+}
+
+// The issue's inputs: an import timeout that overflowed into "timed out at once", and a
+// buffer size whose KB-to-bytes product overflowed with an error naming no key.
+TEST(MigrationConfigTest, IssueOverflowInputsNameTheKey) {
+  auto timeout = ParseMigrationConfig(
+      WithKey(kGoFaissExample, "loader.import.timeoutSeconds", "9223372036"), "m.yaml");
+  ASSERT_FALSE(timeout.ok());
+  EXPECT_NE(timeout.status().message().find(
+                "[loader.import.timeoutSeconds] must be between 1 and 604800 seconds, got "
+                "9223372036"),
+            absl::string_view::npos)
+      << timeout.status();
+  auto buffer = ParseMigrationConfig(
+      WithKey(kGoFaissExample, "dumper.worker.reader.bufferSize", "9007199254740993"), "m.yaml");
+  ASSERT_FALSE(buffer.ok());
+  EXPECT_NE(buffer.status().message().find(
+                "[dumper.worker.reader.bufferSize] must be between 1 and 1048576 KB"),
+            absl::string_view::npos)
+      << buffer.status();
+}
+
+TEST(MigrationConfigTest, RetryBudgetDefaultsToOneMinute) {
+  auto c = ParseMigrationConfig(kGoFaissExample, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->retry_budget_s, 60);
+  auto set = ParseMigrationConfig(WithKey(kGoFaissExample, "retry.budgetSeconds", "3"), "m.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->retry_budget_s, 3);
 }
 
 TEST(MigrationConfigTest, IndexKeys) {

@@ -3,13 +3,37 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/redact.h"
+
 namespace mm {
 namespace {
 
 Status BadEndpoint(std::string_view endpoint, std::string_view why) {
   return absl::InvalidArgumentError(
-      StrCat("milvus endpoint '", endpoint, "': ", why,
+      StrCat("milvus endpoint '", RedactUrl(endpoint), "': ", why,
              " (expected host:port, http://host:port or https://host:port)"));
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "%40" -> "@"; a '%' not followed by two hex digits stays as it is.
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+        HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -32,6 +56,14 @@ Result<MilvusEndpoint> ParseMilvusEndpoint(std::string_view endpoint) {
       return BadEndpoint(endpoint, StrCat("unsupported scheme '", scheme, "'"));
     }
     rest.remove_prefix(scheme_end + 3);
+  }
+  // Credentials in the endpoint: the last '@' ends them, so a password may hold '@'.
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    const size_t colon = userinfo.find(':');
+    out.username = PercentDecode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) out.password = PercentDecode(userinfo.substr(colon + 1));
+    rest.remove_prefix(at + 1);
   }
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos) return BadEndpoint(endpoint, "has a path");

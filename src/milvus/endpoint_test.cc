@@ -51,5 +51,28 @@ TEST(MilvusEndpointTest, Rejects) {
   EXPECT_NE(std::string(ep.status().message()).find("h:99999"), std::string::npos);
 }
 
+TEST(MilvusEndpointTest, UserinfoBecomesCredentialsAndNeverTheTarget) {
+  auto ep = ParseMilvusEndpoint("http://root:Pa%40ss@w0rd@milvus.local:19531");
+  ASSERT_TRUE(ep.ok()) << ep.status();
+  EXPECT_EQ(ep->target, "milvus.local:19531");
+  EXPECT_EQ(ep->username, "root");
+  EXPECT_EQ(ep->password, "Pa@ss@w0rd");
+  auto bare = ParseMilvusEndpoint("tok3n@10.0.0.1");
+  ASSERT_TRUE(bare.ok()) << bare.status();
+  EXPECT_EQ(bare->target, "10.0.0.1:19530");
+  EXPECT_EQ(bare->username, "tok3n");
+  EXPECT_EQ(bare->password, "");
+}
+
+TEST(MilvusEndpointTest, ErrorsNeverQuoteThePassword) {
+  for (const char* bad : {"http://root:S3cr3tPw@h:99999", "ftp://root:S3cr3tPw@h:1",
+                          "root:S3cr3tPw@h:1/path", "root:S3cr3tPw@"}) {
+    auto ep = ParseMilvusEndpoint(bad);
+    ASSERT_FALSE(ep.ok()) << bad;
+    EXPECT_EQ(std::string(ep.status().message()).find("S3cr3tPw"), std::string::npos)
+        << ep.status();
+  }
+}
+
 }  // namespace
 }  // namespace mm

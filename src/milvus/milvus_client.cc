@@ -301,6 +301,11 @@ Result<std::unique_ptr<MilvusClient>> MilvusClient::Connect(const MilvusOptions&
     size_t colon = options.token.find(':');
     impl->user = colon == std::string::npos ? "(token)" : options.token.substr(0, colon);
     impl->authorization = absl::Base64Escape(options.token);
+  } else if (!endpoint.username.empty()) {
+    // "http://user:password@host:19530": the endpoint's userinfo, when nothing else is set.
+    impl->user = endpoint.username;
+    impl->authorization =
+        absl::Base64Escape(StrCat(endpoint.username, ":", endpoint.password));
   }
 
   grpc::ChannelArguments args;

@@ -26,7 +26,8 @@ namespace mm {
 
 struct MilvusOptions {
   // "host:port", "http://host:port" or "https://host:port" (https means TLS with the system's
-  // root certificates). Without a port: 19530, or 443 for https.
+  // root certificates). Without a port: 19530, or 443 for https. "user:password@" in it is
+  // used when username and token are empty; messages never show it.
   std::string endpoint;
   // Empty means no authentication. Sent as gRPC metadata authorization=base64("user:password").
   std::string username, password;

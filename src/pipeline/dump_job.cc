@@ -13,6 +13,7 @@
 #include "formats/part_writer.h"
 #include "pipeline/part_check.h"
 #include "pipeline/parallel_for.h"
+#include "pipeline/plan_check.h"
 #include "pipeline/progress.h"
 
 namespace mm {
@@ -230,6 +231,8 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
 Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,
                             const DumpOptions& options) {
   ASSIGN_OR_RETURN(std::vector<CollectionPlan> plans, source.Plan());
+  // Before anything is written: a name Milvus refuses would fail only at load.
+  RETURN_IF_ERROR(CheckPlanNames(plans));
 
   // Resume only a dump of the same source; never mix two sources' parts.
   ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());

@@ -189,6 +189,38 @@ TEST(DumpJobTest, RefusesOutputOfAnotherSource) {
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// Identities with credentials (as older versions stored the Elasticsearch URL) never reach
+// manifest.json, and a checkpoint holding one still resumes under the redacted identity.
+TEST(DumpJobTest, ManifestIdentitiesAreStoredRedacted) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(1, 5);
+  const std::string with_secret =
+      "elasticsearch:http://elastic:Pw-Secret-1@h:9200/i (5 documents)";
+  ASSERT_TRUE(RunDump(source, storage, store, {.source_kind = "test", .source_id = with_secret})
+                  .ok());
+  const std::string stored = storage.Content("manifest.json");
+  EXPECT_EQ(stored.find("Pw-Secret-1"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("http://***@h:9200/i"), std::string::npos) << stored;
+  // An older checkpoint with the secret in it.
+  std::string old = stored;
+  old.replace(old.find("***"), 3, "Pw-Secret-1");
+  {
+    auto file = storage.OpenWrite("manifest.json");
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->Append(old).ok());
+    ASSERT_TRUE((*file)->Close().ok());
+  }
+  auto parsed = ManifestFromJson(old, "manifest.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->source_id, "elasticsearch:http://***@h:9200/i (5 documents)");
+  ManifestStore reopened(&storage);
+  auto again = RunDump(source, storage, reopened,
+                       {.source_kind = "test",
+                        .source_id = "elasticsearch:http://***@h:9200/i (5 documents)"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(storage.Content("manifest.json").find("Pw-Secret-1"), std::string::npos);
+}
 
 TEST(DumpJobTest, VarCharSchemasGetJsonRowsPartsCutBySize) {
   MemoryStorage storage;

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/redact.h"
+
 namespace mm {
 namespace {
 
@@ -111,7 +113,8 @@ std::string ManifestToJson(const Manifest& m) {
         {"skipped_rows", c.skipped.count()},
         {"skipped_examples", SkippedToJson(c.skipped)},
         {"tasks", tasks},
-        {"load", json{{"target", c.load.target},
+        // Identities are redacted where they are made; this keeps any slip out of the file.
+        {"load", json{{"target", RedactText(c.load.target)},
                       {"prepared", c.load.prepared},
                       {"created", c.load.created},
                       {"rows_before", c.load.rows_before},
@@ -122,7 +125,7 @@ std::string ManifestToJson(const Manifest& m) {
   json doc{{"format", "milvus-migration-manifest"},
            {"version", 1},
            {"source", m.source},
-           {"source_id", m.source_id},
+           {"source_id", RedactText(m.source_id)},
            {"dump_complete", m.dump_complete},
            {"collections", collections}};
   return doc.dump(1);
@@ -140,7 +143,9 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
     }
     Manifest m;
     m.source = doc.at("source").get<std::string>();
-    m.source_id = doc.at("source_id").get<std::string>();
+    // Checkpoints of older versions may hold credentials in these identities: they are
+    // read redacted (and so compare equal to the redacted identities made now).
+    m.source_id = RedactText(doc.at("source_id").get<std::string>());
     m.dump_complete = doc.at("dump_complete").get<bool>();
     for (const auto& jc : doc.at("collections")) {
       CollectionManifest c;
@@ -164,7 +169,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
         c.tasks[id] = std::move(t);
       }
       const json& jl = jc.at("load");
-      c.load.target = jl.value("target", "");
+      c.load.target = RedactText(jl.value("target", ""));
       c.load.prepared = jl.value("prepared", false);
       c.load.created = jl.value("created", false);
       c.load.rows_before = jl.value("rows_before", int64_t{0});

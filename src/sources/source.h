@@ -37,6 +37,9 @@ struct CollectionPlan {
   // over a new point in time): an interrupted dump then redoes every task.
   bool tasks_resumable = true;
   std::string consistency_level;  // for CreateCollection; "" = the pipeline's default
+  // Where the collection's name came from, for messages: a config key
+  // ("[target.create.collection.name]") or the source's own name ("index 'logs'").
+  std::string name_origin;
 };
 
 // Streams a task's rows. Like Arrow's RecordBatchReader: schema() is known before the

@@ -8,12 +8,15 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "core/redact.h"
+#include "net/curl_attempt.h"
 #include "net/curl_handle_pool.h"
 #include "storage/s3_xml.h"
 
@@ -21,8 +24,10 @@ namespace mm {
 namespace {
 
 constexpr size_t kMaxIdleHandles = 64;
-constexpr int kBackoffBaseMs = 200;
-constexpr int kBackoffCapMs = 20000;
+constexpr int kBackoffBaseMs = 250;
+constexpr int kBackoffCapMs = 8000;
+// The config key that sets Config::retry_budget_ms, named when it runs out.
+constexpr const char* kRetryBudgetKey = "retry.budgetSeconds";
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -179,9 +184,9 @@ Result<std::shared_ptr<S3Client>> S3Client::Create(Config config) {
   }
   if (config.host.empty()) return absl::InvalidArgumentError("S3 endpoint host is empty");
   if (config.bucket.empty()) return absl::InvalidArgumentError("S3 bucket name is empty");
-  if (config.max_retries < 0) {
+  if (config.retry_budget_ms < 0) {
     return absl::InvalidArgumentError(
-        StrCat("S3 max_retries must be >= 0, not ", config.max_retries));
+        StrCat("S3 retry budget must be >= 0 ms, not ", config.retry_budget_ms));
   }
   EnsureCurlGlobalInit();
   return std::shared_ptr<S3Client>(new S3Client(std::move(config)));
@@ -219,7 +224,18 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
   }
 
   thread_local std::mt19937 rng(std::random_device{}());
+  // The budget counts from the first failure: from the start of its attempt when that never
+  // connected (the time went into connecting), else from its end, so a long transfer that
+  // fails late still gets its retries.
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> first_failure;
+  auto spent_ms = [&]() -> int64_t {
+    if (!first_failure) return 0;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *first_failure)
+        .count();
+  };
   for (int attempt = 0;; ++attempt) {
+    const auto attempt_start = Clock::now();
     Response response;
     sigv4::Request signed_request;
     signed_request.method = request.method;
@@ -256,7 +272,10 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);
+    // An unreachable host should not hold one attempt far past the budget.
+    const int64_t connect_ms = std::min<int64_t>(
+        config_.connect_timeout_ms, std::max<int64_t>(1000, config_.retry_budget_ms - spent_ms()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, config_.stall_timeout_s);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -287,6 +306,7 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
 
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    const bool connected = CurlAttemptConnected(h, rc);
     curl_slist_free_all(header_list);
     pool_->Release(h);
 
@@ -296,24 +316,40 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
                                         request.sink_capacity, " bytes asked for"));
     }
     std::string reason;
+    if ((rc != CURLE_OK || IsTransientHttp(response)) && !first_failure) {
+      first_failure = connected ? Clock::now() : attempt_start;
+    }
+    const int64_t spent = spent_ms();
+    const bool out_of_retries =
+        spent >= config_.retry_budget_ms ||
+        (config_.max_retries >= 0 && attempt >= config_.max_retries);
     if (rc != CURLE_OK) {
-      reason = error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(rc);
-      if (IsPermanentCurlError(rc) || attempt >= config_.max_retries) {
-        return absl::UnavailableError(StrCat("cannot reach S3 endpoint ", EndpointUrl(),
-                                             " for ", what, ": ", reason, " (", attempt + 1,
-                                             attempt == 0 ? " attempt)" : " attempts)"));
+      reason = RedactText(error_buffer[0] != '\0' ? std::string(error_buffer)
+                                                   : curl_easy_strerror(rc));
+      if (IsPermanentCurlError(rc)) {
+        return absl::UnavailableError(
+            StrCat("cannot reach S3 endpoint ", EndpointUrl(), " for ", what, ": ", reason));
+      }
+      if (out_of_retries) {
+        return absl::UnavailableError(StrCat(
+            "cannot reach S3 endpoint ", EndpointUrl(), " for ", what, ": ", reason,
+            " (still failing after ", attempt + 1, attempt == 0 ? " attempt" : " attempts",
+            " over ", spent / 1000, ".", spent % 1000 / 100, " s, the retry budget (",
+            kRetryBudgetKey, ": ", config_.retry_budget_ms / 1000, "))"));
       }
     } else if (IsTransientHttp(response)) {
-      if (attempt >= config_.max_retries) return response;
+      if (out_of_retries) return response;
       s3xml::ErrorBody error = s3xml::ParseError(response.body);
       reason = StrCat("HTTP ", response.status, error.code.empty() ? "" : " ", error.code);
     } else {
       return response;
     }
+    // Exponential backoff with jitter; the last wait ends when the budget does.
     int cap = std::min(kBackoffCapMs, kBackoffBaseMs << std::min(attempt, 16));
     int delay = std::uniform_int_distribution<int>(cap / 2, cap)(rng);
-    spdlog::warn("S3 {} at {} failed ({}); retry {}/{} in {} ms", what, EndpointUrl(), reason,
-                 attempt + 1, config_.max_retries, delay);
+    delay = static_cast<int>(std::min<int64_t>(delay, config_.retry_budget_ms - spent));
+    spdlog::warn("S3 {} at {} failed ({}); retry {} in {} ms", what, EndpointUrl(), reason,
+                 attempt + 1, delay);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   }
 }
@@ -324,6 +360,11 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
   std::string detail = StrCat("HTTP ", response.status);
   if (!error.code.empty()) detail += StrCat(" ", error.code);
   if (!error.message.empty()) detail += StrCat(": ", error.message);
+  // A server may quote the access key in its message; it is a credential too.
+  for (size_t at; !config_.access_key.empty() &&
+                  (at = detail.find(config_.access_key)) != std::string::npos;) {
+    detail.replace(at, config_.access_key.size(), kRedacted);
+  }
 
   if (error.code == "NoSuchBucket") {
     return absl::NotFoundError(StrCat("bucket '", config_.bucket, "' does not exist at ",
@@ -353,9 +394,10 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
         // A HEAD answer has no body to say why.
         hint = "; check the access key, the secret key and the bucket's permissions";
       }
-      return absl::PermissionDeniedError(StrCat(EndpointUrl(), " refused access key '",
-                                                config_.access_key, "' for ", what, " (",
-                                                detail, ")", hint));
+      // The access key is a credential too: name where it came from, not its value.
+      return absl::PermissionDeniedError(StrCat(EndpointUrl(), " refused the access key of ",
+                                                config_.credentials_origin, " for ", what,
+                                                " (", detail, ")", hint));
     }
     case 400:
       return absl::InvalidArgumentError(StrCat(what, " was rejected by ", EndpointUrl(), " (",
@@ -372,8 +414,10 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
       break;
   }
   if (response.status >= 500 || response.status == 429 || IsTransientHttp(response)) {
-    return absl::UnavailableError(StrCat(EndpointUrl(), " failed ", what, " after ",
-                                         config_.max_retries + 1, " attempts (", detail, ")"));
+    return absl::UnavailableError(StrCat(EndpointUrl(), " failed ", what, " (", detail,
+                                         "), still failing at the end of the retry budget (",
+                                         kRetryBudgetKey, ": ",
+                                         config_.retry_budget_ms / 1000, ")"));
   }
   return absl::UnknownError(StrCat(what, " at ", EndpointUrl(), " (", detail, ")"));
 }

@@ -3,8 +3,9 @@
 // codes. The storage layer (s3_storage.h) builds the S3 operations on top.
 //
 // Transient failures (connection errors, timeouts, HTTP 5xx and 429, S3 SlowDown and
-// RequestTimeout) are retried with exponential backoff and jitter. The secret key never
-// appears in a log line or an error message; the access key may, to say which one was refused.
+// RequestTimeout) are retried with exponential backoff and jitter for at most the retry
+// budget (retry.budgetSeconds). Neither key appears in a log line or an error message: a
+// refusal names where the keys came from (Config::credentials_origin) instead.
 //
 // Thread-safe: each request borrows a curl handle from a pool, so connections are reused.
 #pragma once
@@ -31,7 +32,14 @@ class S3Client {
     std::string access_key;
     std::string secret_key;
     std::string session_token;  // optional, for temporary credentials
-    int max_retries = 5;
+    // Where the keys came from ("target.remote.ak/sk"), named when the server refuses them.
+    std::string credentials_origin = "the configured access key";
+    // How long one request may keep retrying transient failures in total; the last
+    // attempt starts when it ends. retry.budgetSeconds in the config.
+    int64_t retry_budget_ms = 60000;
+    // At most this many retries as well; -1 for no limit but the budget (tests use it to
+    // count attempts).
+    int max_retries = -1;
     long connect_timeout_ms = 10000;
     // Give up on a transfer that moves less than 1 byte/s for this long.
     long stall_timeout_s = 120;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <utility>
 
+#include "core/redact.h"
 #include "storage/committing_file.h"
 #include "storage/relative_path.h"
 #include "storage/s3_client.h"
@@ -296,6 +297,7 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
   config.region = options.region.empty() ? "us-east-1" : options.region;
   config.bucket = options.bucket;
   config.max_retries = options.max_retries;
+  config.retry_budget_ms = options.retry_budget_ms;
   if (options.bucket.empty()) return absl::InvalidArgumentError("S3 bucket name is empty");
   if (options.part_size < kMinPartSize || options.part_size > kMaxPartSize) {
     return absl::InvalidArgumentError(StrCat("S3 part size must be between ", kMinPartSize,
@@ -317,9 +319,14 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
     endpoint = endpoint.substr(8);
   }
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  if (endpoint.find('/') != std::string::npos) {
-    return absl::InvalidArgumentError(StrCat("S3 endpoint '", options.endpoint,
+  if (endpoint.find_first_of("/?#") != std::string::npos) {
+    return absl::InvalidArgumentError(StrCat("S3 endpoint '", RedactUrl(options.endpoint),
                                              "' must be host[:port], without a path"));
+  }
+  if (endpoint.find('@') != std::string::npos) {
+    return absl::InvalidArgumentError(StrCat("S3 endpoint '", RedactUrl(options.endpoint),
+                                             "' must be host[:port]; credentials go in ak "
+                                             "and sk, not in the endpoint"));
   }
   config.host = endpoint.empty() ? StrCat("s3.", config.region, ".amazonaws.com") : endpoint;
 
@@ -327,6 +334,7 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
     config.access_key = GetEnv("AWS_ACCESS_KEY_ID");
     config.secret_key = GetEnv("AWS_SECRET_ACCESS_KEY");
     config.session_token = GetEnv("AWS_SESSION_TOKEN");
+    config.credentials_origin = "AWS_ACCESS_KEY_ID (useIAM)";
     if (config.access_key.empty() || config.secret_key.empty()) {
       return absl::InvalidArgumentError(
           "S3 use_iam is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set "
@@ -336,6 +344,9 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
   } else {
     config.access_key = options.access_key;
     config.secret_key = options.secret_key;
+    if (!options.credentials_origin.empty()) {
+      config.credentials_origin = options.credentials_origin;
+    }
     if (config.access_key.empty() || config.secret_key.empty()) {
       return absl::InvalidArgumentError(StrCat(
           "S3 access key and secret key are required for bucket '", options.bucket, "'"));

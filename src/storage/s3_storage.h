@@ -45,7 +45,13 @@ struct S3Options {
   bool check_bucket = true;
   // Multipart part size; at least 5 MiB (S3's minimum for all parts but the last).
   size_t part_size = 16 << 20;
-  int max_retries = 5;
+  // How long one request may keep retrying transient failures (retry.budgetSeconds), and
+  // at most how many retries besides (-1: only the budget limits them).
+  int64_t retry_budget_ms = 60000;
+  int max_retries = -1;
+  // Where access_key/secret_key came from ("target.remote.ak/sk"), for refusals; the keys
+  // themselves are never shown.
+  std::string credentials_origin;
   // Keys per ListObjectsV2 page (S3 caps it at 1000); small values exercise pagination.
   int list_page_size = 1000;
 };

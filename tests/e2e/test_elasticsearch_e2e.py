@@ -392,6 +392,9 @@ def test_node_down_mid_read_then_rerun(testbed_s3, mm_binary, tmp_path_factory, 
         http.bulk(index, docs)
         config = es_config(env, testbed_s3, index, NUMERIC_FIELDS, f"e2e-es/{name}",
                            collection=name, reader_buffer=100, limit=2)
+        # The node is down for as long as a restart takes here (up to a few minutes on a
+        # busy machine): a retry budget that outlasts it.
+        config["retry"] = {"budgetSeconds": 600}
         path = write_yaml(tmp_path / "m.yaml", config)
         baseline = search_queries(http)
         first = subprocess.Popen([str(mm_binary), "start", "-c", str(path)],

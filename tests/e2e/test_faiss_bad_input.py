@@ -261,8 +261,12 @@ def test_wrong_s3_credentials(wrong, index_files, testbed_s3, mm_binary, unique_
 
     run = start(testbed_s3, mm_binary, tmp_path, index_files["good"], name, overrides)
 
-    assert_failed(run, testbed_s3.s3_endpoint, "refused access key", "403",
-                  secrets=(bad_secret, testbed_s3.env["MM_S3_SK"]))
+    # Neither key is shown (an access key is a credential too): the message names where
+    # they came from.
+    secrets = (bad_secret, testbed_s3.env["MM_S3_SK"], overrides.get("target.remote.ak",
+                                                                     testbed_s3.env["MM_S3_AK"]))
+    assert_failed(run, testbed_s3.s3_endpoint, "refused the access key of target.remote.ak/sk",
+                  "403", secrets=secrets)
     assert_no_collection(testbed_s3, name)
 
 

@@ -9,17 +9,23 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
 #include "core/cancellation.h"
+#include "core/redact.h"
+#include "net/curl_attempt.h"
 #include "net/curl_handle_pool.h"
 #include "sources/elasticsearch/es_endpoint.h"
 #include "sources/elasticsearch/es_error.h"
 
 namespace mm {
 namespace {
+
+// The config key that sets EsClientOptions::retry_budget_ms, named when it runs out.
+constexpr const char* kRetryBudgetKey = "retry.budgetSeconds";
 
 size_t OnWrite(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
@@ -83,7 +89,8 @@ bool Unsent(CURLcode code, long status) {
 
 struct EsClient::Impl {
   EsClientOptions options;
-  std::vector<std::string> urls;
+  std::vector<std::string> urls;  // as configured: may hold userinfo, which curl uses
+  std::string shown_base;         // urls[0] redacted, for messages
   std::string authorization;
   std::string ca_file;
   std::string fingerprint;  // raw 32 bytes, or empty
@@ -104,7 +111,8 @@ struct EsClient::Impl {
 
   // One attempt. A transport failure is returned as a CURLcode with its message.
   CURLcode Perform(const std::string& method, const std::string& url, const std::string& body,
-                   EsRetry retry, EsResponse* out, std::string* error) const {
+                   EsRetry retry, int64_t connect_timeout_ms, EsResponse* out,
+                   std::string* error, bool* connected) const {
     CURL* h = handles.Acquire();
     if (h == nullptr) {
       *error = "curl_easy_init failed";
@@ -123,7 +131,7 @@ struct EsClient::Impl {
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout_ms));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_ms));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.request_timeout_ms));
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     // libcurl sends a request again by itself when a reused connection closes before any
@@ -153,6 +161,7 @@ struct EsClient::Impl {
       }
     }
     CURLcode code = curl_easy_perform(h);
+    *connected = CurlAttemptConnected(h, code);
     if (code == CURLE_OK) {
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
     } else {
@@ -168,29 +177,48 @@ EsClient::EsClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EsClient::~EsClient() = default;
 
 const EsVersion& EsClient::version() const { return impl_->version; }
-const std::string& EsClient::base_url() const { return impl_->urls.front(); }
+const std::string& EsClient::base_url() const { return impl_->shown_base; }
 
 Result<EsResponse> EsClient::Send(const std::string& method, const std::string& path,
                                   const std::string& body, EsRetry retry) const {
-  const auto start = std::chrono::steady_clock::now();
+  // The budget counts from the first failure: from the start of its attempt when that never
+  // connected (the time went into connecting), else from its end, so a long search that
+  // fails late still gets its retries.
+  using Clock = std::chrono::steady_clock;
+  std::optional<Clock::time_point> first_failure;
+  const int64_t budget_ms = impl_->options.retry_budget_ms;
+  auto spent_ms = [&]() -> int64_t {
+    if (!first_failure) return 0;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *first_failure)
+        .count();
+  };
   int64_t backoff_ms = impl_->options.first_backoff_ms;
   for (int attempt = 1;; ++attempt) {
+    const auto attempt_start = Clock::now();
     const std::string base = impl_->Url();
+    // Messages name the URL without its userinfo or credential parameters.
+    const std::string shown = StrCat(RedactUrl(base), path);
     EsResponse response;
     std::string error;
-    CURLcode code = impl_->Perform(method, base + path, body, retry, &response, &error);
+    // An unreachable host should not hold one attempt far past the budget.
+    const int64_t connect_ms = std::min<int64_t>(
+        impl_->options.connect_timeout_ms, std::max<int64_t>(1000, budget_ms - spent_ms()));
+    bool connected = false;
+    CURLcode code = impl_->Perform(method, base + path, body, retry, connect_ms, &response,
+                                   &error, &connected);
     std::string why;
     if (code != CURLE_OK) {
       if (!TransientCurlError(code)) {
         if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
             code == CURLE_SSL_CONNECT_ERROR) {
-          return absl::UnavailableError(StrCat("elasticsearch ", base, ": TLS failed (", error,
+          return absl::UnavailableError(StrCat("elasticsearch ", RedactUrl(base),
+                                               ": TLS failed (", RedactText(error),
                                                "); check source.es.cert / fingerprint"));
         }
         return absl::UnavailableError(
-            StrCat("elasticsearch ", method, " ", base, path, ": ", error));
+            StrCat("elasticsearch ", method, " ", shown, ": ", RedactText(error)));
       }
-      why = error;
+      why = RedactText(error);
       impl_->NextUrl();
     } else if (TransientStatus(response.status)) {
       why = StrCat("HTTP ", response.status, " ", EsErrorReason(response.body));
@@ -198,23 +226,24 @@ Result<EsResponse> EsClient::Send(const std::string& method, const std::string& 
       return response;
     }
     if (retry == EsRetry::kUnsentOnly && !Unsent(code, response.status)) {
-      return absl::AbortedError(StrCat("elasticsearch ", method, " ", base, path, ": ", why,
+      return absl::AbortedError(StrCat("elasticsearch ", method, " ", shown, ": ", why,
                                        "; the server may have answered it, so it is not sent "
                                        "again"));
     }
-    const int64_t spent = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
-    if (spent + backoff_ms > impl_->options.retry_budget_ms) {
-      return absl::UnavailableError(StrCat("elasticsearch ", method, " ", base, path,
-                                           ": still failing after ", attempt, " attempts over ",
-                                           spent / 1000, " s: ", why));
+    if (!first_failure) first_failure = connected ? Clock::now() : attempt_start;
+    const int64_t spent = spent_ms();
+    if (spent >= budget_ms) {
+      return absl::UnavailableError(StrCat(
+          "elasticsearch ", method, " ", shown, ": still failing after ", attempt,
+          " attempts over ", spent / 1000, ".", spent % 1000 / 100, " s, the retry budget (",
+          kRetryBudgetKey, ": ", budget_ms / 1000, "): ", why));
     }
-    spdlog::warn("elasticsearch {} {}{}: {}; retrying in {} ms", method, base, path, why,
-                 backoff_ms);
+    // The last wait ends when the budget does, for one more attempt then.
+    const int64_t wait_ms = std::min(backoff_ms, budget_ms - spent);
+    spdlog::warn("elasticsearch {} {}: {}; retrying in {} ms", method, shown, why, wait_ms);
     RETURN_IF_ERROR(CheckCancelled("elasticsearch request"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
-    backoff_ms = std::min<int64_t>(backoff_ms * 2, 8000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, impl_->options.max_backoff_ms);
   }
 }
 
@@ -223,7 +252,7 @@ Result<std::string> EsClient::Call(const std::string& method, const std::string&
   ASSIGN_OR_RETURN(EsResponse r, Send(method, path, body, retry));
   if (r.status >= 200 && r.status < 300) return std::move(r.body);
   const std::string what = StrCat("elasticsearch ", method, " ", path, " at ",
-                                  impl_->urls.front(), ": HTTP ", r.status, " ",
+                                  impl_->shown_base, ": HTTP ", r.status, " ",
                                   EsErrorReason(r.body));
   // A scroll or point in time released while this request was answered fails with a 500:
   // it is as gone as one that answers 404, and the reader reopens it the same way.
@@ -244,6 +273,7 @@ Result<std::unique_ptr<EsClient>> EsClient::Connect(const EsConnectionConfig& co
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   ASSIGN_OR_RETURN(impl->urls, EsBaseUrls(connection));
+  impl->shown_base = RedactUrl(impl->urls.front());
   impl->authorization = EsAuthorization(connection);
   impl->ca_file = connection.cert;
   if (!connection.fingerprint.empty()) {

@@ -16,10 +16,12 @@ namespace mm {
 struct EsClientOptions {
   int64_t connect_timeout_ms = 10000;
   int64_t request_timeout_ms = 300000;
-  // Transient failures are retried for about this long in total, so a node restart of half
-  // a minute does not fail the migration.
-  int64_t retry_budget_ms = 90000;
-  int64_t first_backoff_ms = 250;
+  // retry.budgetSeconds: transient failures of one request are retried for this long in
+  // total (the last attempt starts when it ends), so a node restart of half a minute does
+  // not fail the migration; connection attempts are cut to what is left of it.
+  int64_t retry_budget_ms = 60000;
+  int64_t first_backoff_ms = 250;  // doubling after each attempt,
+  int64_t max_backoff_ms = 8000;   // up to this
 };
 
 struct EsVersion {
@@ -51,7 +53,7 @@ class EsClient {
   ~EsClient();
 
   const EsVersion& version() const;
-  // The URL requests go to, for messages (no credentials in it).
+  // The first URL, redacted (core/redact.h): for messages and identities.
   const std::string& base_url() const;
 
   // `method` GET/POST/DELETE; `path` starts with '/'; `body` JSON or empty. Any HTTP status

@@ -2,6 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
+#include "core/redact.h"
 
 namespace mm {
 namespace {
@@ -51,7 +52,7 @@ Result<std::vector<std::string>> EsBaseUrls(const EsConnectionConfig& connection
   for (const auto& url : connection.urls) {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
       return absl::InvalidArgumentError(
-          StrCat("[source.es.urls] '", url, "' must start with http:// or https://"));
+          StrCat("[source.es.urls] '", RedactUrl(url), "' must start with http:// or https://"));
     }
     urls.push_back(Trim(url));
   }

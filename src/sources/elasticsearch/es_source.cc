@@ -403,6 +403,9 @@ Result<std::vector<CollectionPlan>> EsSource::Plan() {
                                : state_->config.consistency_level;
   plan.total_rows = state_->count;
   plan.tasks_resumable = state_->stable_slices;
+  plan.name_origin = state_->config.collection.empty()
+                         ? StrCat("the name of index '", state_->config.index, "'")
+                         : std::string("[meta.milvus.collection]");
   const int slices = std::max(state_->config.slices, 1);
   for (int i = 0; i < slices; ++i) {
     plan.tasks.push_back(SourceTask{.id = StrCat("slice-", i, "-of-", slices),

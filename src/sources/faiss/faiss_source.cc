@@ -140,6 +140,7 @@ Result<std::vector<CollectionPlan>> FaissSource::Plan() {
   plan.metric_type = metric_type_;
   plan.shards_num = options_.shards_num;
   plan.total_rows = dataset_->total_rows();
+  plan.name_origin = "[target.create.collection.name]";
   const int64_t stored_row_bytes = layout.code_size + 8;
   int64_t rows_per_task = options_.rows_per_task;
   if (options_.task_bytes > 0) {

@@ -137,6 +137,9 @@ Result<std::unique_ptr<Milvus1xSource>> Milvus1xSource::Open(Milvus1xMeta meta,
     plan.metric_type = metric.milvus2x_name;
     plan.shards_num = options.shards_num;
     plan.total_rows = 0;
+    plan.name_origin = options.collection_name_map.count(c->table_id)
+                           ? "[target.create.collection.nameMap]"
+                           : StrCat("1.x collection '", c->table_id, "'");
 
     // The collection's own rows go to the default partition; each 1.x partition to one of
     // its own, named by its tag.

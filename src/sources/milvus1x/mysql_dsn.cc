@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/redact.h"
+
 namespace mm {
 namespace {
 
@@ -68,7 +70,7 @@ std::string MysqlDsn::Redacted() const {
   out += "/" + database;
   char sep = '?';
   for (const auto& [k, v] : params) {
-    out += StrCat(sep, k, "=", v);
+    out += StrCat(sep, k, "=", IsSecretParameter(k) ? std::string(kRedacted) : v);
     sep = '&';
   }
   return out;

@@ -21,7 +21,8 @@ struct MysqlDsn {
   std::string database;
   std::map<std::string, std::string> params;  // charset, parseTime, loc, timeout, ...
 
-  // For messages: the DSN with the password replaced by "***".
+  // For messages: the DSN with the password (and credential-like parameters, see
+  // core/redact.h) replaced by "***".
   std::string Redacted() const;
 };
 

@@ -4,6 +4,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <functional>
@@ -33,7 +34,12 @@ struct ResultFreer {
   void operator()(MYSQL_RES* r) const { mysql_free_result(r); }
 };
 
-unsigned int Seconds(int64_t ms) { return static_cast<unsigned int>((ms + 999) / 1000); }
+// Whole seconds, as the C client takes them; a Go duration of more than 136 years (it may
+// reach 292) saturates instead of wrapping round to a short timeout.
+unsigned int Seconds(int64_t ms) {
+  return static_cast<unsigned int>(
+      std::min<int64_t>((ms + 999) / 1000, std::numeric_limits<unsigned int>::max()));
+}
 
 std::string Where(const MysqlDsn& dsn) {
   if (dsn.protocol == "unix") return StrCat("unix socket ", dsn.socket);
