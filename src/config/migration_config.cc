@@ -111,6 +111,7 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.GetInt("loader.worker.limit", &c.loader_limit));
   RETURN_IF_ERROR(r.GetInt("loader.import.timeoutSeconds", &c.import_timeout_s));
   RETURN_IF_ERROR(r.Get("loader.cleanup", &c.cleanup));
+  RETURN_IF_ERROR(r.GetInt("retry.budgetSeconds", &c.retry_budget_s));
 
   RETURN_IF_ERROR(r.Get("source.mode", &c.source_mode));
   RETURN_IF_ERROR(ReadRemote(r, "source.remote", &c.source_remote));
@@ -176,6 +177,9 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     return r.Invalid("dumper.worker.partSizeMB", "must be between 1 and 16384 (MB)");
   }
   if (c.import_timeout_s <= 0) return r.Invalid("loader.import.timeoutSeconds", "must be > 0");
+  if (c.retry_budget_s < 1 || c.retry_budget_s > 86400) {
+    return r.Invalid("retry.budgetSeconds", "must be between 1 and 86400 (seconds)");
+  }
 
   // Target.
   if (c.target_mode == "local") {

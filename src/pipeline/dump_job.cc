@@ -156,6 +156,7 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
 Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,
                             const DumpOptions& options) {
   ASSIGN_OR_RETURN(std::vector<CollectionPlan> plans, source.Plan());
+  if (options.check_plans) RETURN_IF_ERROR(options.check_plans(plans));
 
   // Resume only a dump of the same source; never mix two sources' parts.
   ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "pipeline/manifest.h"
@@ -18,6 +20,9 @@ struct DumpOptions {
   uint64_t part_bytes = 1ull << 30;  // a part is cut once its files reach this size
   std::string source_kind;           // recorded in the manifest ("faiss")
   std::string source_id;             // identifies what was read; a different one is refused
+  // Called with the plans before anything is read or written (e.g. `start` checks that the
+  // target collections can take the rows); its error ends the dump.
+  std::function<Status(const std::vector<CollectionPlan>&)> check_plans;
 };
 
 struct DumpSummary {
