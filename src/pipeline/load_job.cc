@@ -157,9 +157,17 @@ Result<std::vector<int64_t>> FindSubmittedImport(MilvusClient& milvus,
   return found;
 }
 
-// Submits (unless already submitted) and waits for one part's import.
-Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore& store,
-                           const PartRef& ref, const LoadOptions& options) {
+// Milvus 2.3 fails the import tasks that were running when it went down ("task marked failed
+// as service restarted"); such a task imported nothing, and the part can simply go again.
+bool FailedByRestart(const std::string& failed_reason) {
+  return failed_reason.find("service restarted") != std::string::npos;
+}
+
+// Submits (unless already submitted) and waits for one part's import. Sets `*restarted` when
+// the import failed only because Milvus restarted under it.
+Result<int64_t> ImportPartOnce(MilvusClient& milvus, Storage& storage, ManifestStore& store,
+                               const PartRef& ref, const LoadOptions& options,
+                               bool* restarted) {
   std::string collection;
   ImportRecord record;
   store.Read([&](const Manifest& m) {
@@ -222,10 +230,16 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
         break;
       }
       if (p.state == ImportState::kFailed || p.state == ImportState::kFailedAndCleaned) {
-        // A failed task is forgotten so a rerun submits the part again.
-        store.Update([&](Manifest& m) {
+        // A failed task imported nothing and is forgotten, so the part is submitted again.
+        RETURN_IF_ERROR(store.Update([&](Manifest& m) {
           m.collections[ref.collection].load.imports.erase(ref.part.dir);
-        }).IgnoreError();
+        }));
+        *restarted = FailedByRestart(p.failed_reason);
+        if (*restarted) {
+          return absl::UnavailableError(StrCat(
+              "Milvus import of part ", ref.part.dir, " (task ", task_id,
+              ") failed because Milvus restarted: ", p.failed_reason));
+        }
         return absl::AbortedError(StrCat("Milvus import of part ", ref.part.dir, " in ",
                                          storage.Describe(), " (task ", task_id,
                                          ") failed: ", p.failed_reason));
@@ -251,6 +265,18 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
     r.rows = rows;
   }));
   return rows;
+}
+
+Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore& store,
+                           const PartRef& ref, const LoadOptions& options) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    bool restarted = false;
+    Result<int64_t> rows = ImportPartOnce(milvus, storage, store, ref, options, &restarted);
+    if (rows.ok() || !restarted || attempt >= kAttempts) return rows;
+    spdlog::warn("load: {}; submitting the part again (attempt {} of {})",
+                 std::string(rows.status().message()), attempt + 1, kAttempts);
+  }
 }
 
 Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
