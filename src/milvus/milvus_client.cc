@@ -38,7 +38,10 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 // passed while it ran) is only retried when running it twice is harmless.
 enum class Retry {
   kIdempotent,     // reads, creates Milvus treats as idempotent, state polls
-  kIfNotExecuted,  // Insert/Upsert/Import: only when the server surely did not run it
+  kIfNotExecuted,  // Insert/Upsert: only when the server surely did not run it
+  // Import: only refusals the server answered. A broken connection (UNAVAILABLE) may come
+  // after the server accepted the import; the caller looks the task up before resubmitting.
+  kAnsweredOnly,
 };
 
 // error_code is deprecated in the protos but is all a 2.2 server sets.
@@ -183,9 +186,10 @@ struct MilvusClient::Impl {
       bool retriable;
       if (!gs.ok()) {
         st = GrpcStatusToStatus(gs.error_code(), gs.error_message(), ctx_info);
-        retriable = gs.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                    (retry == Retry::kIdempotent &&
-                     gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+        retriable = retry != Retry::kAnsweredOnly &&
+                    (gs.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                     (retry == Retry::kIdempotent &&
+                      gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED));
       } else {
         const cpb::Status& ms = MilvusStatusOf(*response);
         st = MilvusStatusToStatus(LegacyErrorCode(ms), ms.code(), ms.reason(),
@@ -511,7 +515,7 @@ Result<std::vector<int64_t>> MilvusClient::Import(const std::string& collection,
   }
   mpb::ImportResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call(&Stub::Import, "Import", subject, req, &resp, Retry::kIfNotExecuted));
+      impl_->Call(&Stub::Import, "Import", subject, req, &resp, Retry::kAnsweredOnly));
   if (resp.tasks_size() == 0) {
     return absl::InternalError(StrCat("milvus ", impl_->endpoint.target, ": Import into ",
                                       subject, " returned no task id"));

@@ -122,6 +122,8 @@ class MilvusClient {
 
   // Starts a bulk import of `files` (paths as the server sees them: object keys in its bucket,
   // or absolute paths with local storage). Returns the task ids. `partition` may be empty.
+  // Not retried after a transport failure (Unavailable): the server may have accepted it, so
+  // the caller looks for the task (ListImportTasks) before submitting again.
   Result<std::vector<int64_t>> Import(const std::string& collection, const std::string& partition,
                                       const std::vector<std::string>& files,
                                       const std::map<std::string, std::string>& options = {});

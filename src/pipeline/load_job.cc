@@ -208,7 +208,21 @@ Result<int64_t> ImportPartOnce(MilvusClient& milvus, Storage& storage, ManifestS
     record.intent_token = NewToken();
     record.intent_unix_s = static_cast<int64_t>(std::time(nullptr));
     RETURN_IF_ERROR(persist());
-    ASSIGN_OR_RETURN(record.task_ids, milvus.Import(collection, ref.part.partition, files));
+    for (int attempt = 1;; ++attempt) {
+      Result<std::vector<int64_t>> ids = milvus.Import(collection, ref.part.partition, files);
+      if (ids.ok()) {
+        record.task_ids = *std::move(ids);
+        break;
+      }
+      if (!IsTransient(ids.status()) || attempt >= 5) return ids.status();
+      // The connection broke: Milvus may have accepted the import before it did. Look
+      // (this waits within the retry budget for Milvus to answer) before submitting again.
+      spdlog::warn("load: submitting part {} failed ({}); looking for its import in Milvus",
+                   ref.part.dir, std::string(ids.status().message()));
+      ASSIGN_OR_RETURN(record.task_ids,
+                       FindSubmittedImport(milvus, collection, files, record.intent_unix_s));
+      if (!record.task_ids.empty()) break;
+    }
     if (options.test_pause_after_submit_ms > 0) {
       spdlog::warn("load: part {} submitted as task {}; pausing {} ms before the checkpoint "
                    "(MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS, a test hook)",

@@ -309,7 +309,8 @@ def start_with_restart(bed, mm_binary: Path, config: Path) -> tuple[int, str]:
 
 def restart_config(bed, tmp_path: Path, name: str, budget: int | None):
     faiss_file, ids, vectors = make_source(tmp_path, 12000, 128, seed=5)
-    overrides = {"dumper.worker.partSizeMB": 1, "loader.worker.limit": 1}
+    overrides = {"dumper.worker.partSizeMB": 1, "loader.worker.limit": 1,
+                 "loader.import.timeoutSeconds": 240}
     if budget is not None:
         overrides["retry.budgetSeconds"] = budget
     config = write_yaml(tmp_path / "migration.yaml", faiss_config(
@@ -346,6 +347,10 @@ def test_milvus_restart_past_the_budget_then_plain_rerun(restart_bed, mm_binary,
     assert any(r["completed"] for r in load["imports"].values()), load
 
     wait_for_milvus(bed)
-    rerun = run_command(mm_binary, "start", config, timeout=600)
-    assert rerun.returncode == 0, rerun.describe()
+    try:
+        rerun = subprocess.run([str(mm_binary), "start", "-c", str(config)], text=True,
+                               capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as e:
+        pytest.fail(f"the rerun did not finish in 600 s:\n{e.stderr}\n{bed.log_tail(30)}")
+    assert rerun.returncode == 0, rerun.stderr
     assert_exact(bed.milvus_alias(), name, ids, vectors)
