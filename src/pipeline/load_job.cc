@@ -159,6 +159,7 @@ Result<std::vector<int64_t>> FindSubmittedImport(MilvusClient& milvus,
 
 // Milvus 2.3 fails the import tasks that were running when it went down ("task marked failed
 // as service restarted"); such a task imported nothing, and the part can simply go again.
+constexpr int kRestartSettleSeconds = 45;
 bool FailedByRestart(const std::string& failed_reason) {
   return failed_reason.find("service restarted") != std::string::npos;
 }
@@ -288,8 +289,16 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
     bool restarted = false;
     Result<int64_t> rows = ImportPartOnce(milvus, storage, store, ref, options, &restarted);
     if (rows.ok() || !restarted || attempt >= kAttempts) return rows;
-    spdlog::warn("load: {}; submitting the part again (attempt {} of {})",
-                 std::string(rows.status().message()), attempt + 1, kAttempts);
+    // After a restart, Milvus 2.3 hands new imports to the data node it knew before until
+    // that node's session expires (about 30 s after the restart on 2.3.5), and an import
+    // given to that gone node stays pending for good. So wait that out first.
+    spdlog::warn("load: {}; submitting the part again in {} s (attempt {} of {})",
+                 std::string(rows.status().message()), kRestartSettleSeconds, attempt + 1,
+                 kAttempts);
+    for (int i = 0; i < kRestartSettleSeconds; ++i) {
+      RETURN_IF_ERROR(CheckCancelled(StrCat("load of part ", ref.part.dir)));
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
   }
 }
 
