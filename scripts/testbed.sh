@@ -6,6 +6,7 @@
 #
 #   scripts/testbed.sh start --dir DIR [--storage local|s3] [--port-base N] [--auth] [--timeout S]
 #   scripts/testbed.sh stop  --dir DIR
+#   scripts/testbed.sh restart-milvus --dir DIR [--down S]
 #
 # `start` writes DIR/testbed.env (shell-sourceable KEY=VALUE) once both servers answer.
 # See docs/testbed.md for the port map and the facts found about the servers.
@@ -30,13 +31,13 @@ log() { echo "$PROG: $*" >&2; }
 . "$(dirname "${BASH_SOURCE[0]}")/lib/process_group.sh"
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
 # ---------------------------------------------------------------- arguments
 cmd="${1:-}"; [ -n "$cmd" ] || usage; shift
-DIR=""; STORAGE="local"; PORT_BASE=19700; AUTH=0; TIMEOUT=180
+DIR=""; STORAGE="local"; PORT_BASE=19700; AUTH=0; TIMEOUT=180; DOWN=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) DIR="${2:?--dir needs a value}"; shift 2 ;;
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
     --auth) AUTH=1; shift ;;
     --timeout) TIMEOUT="${2:?--timeout needs a value}"; shift 2 ;;
     --timeout=*) TIMEOUT="${1#*=}"; shift ;;
+    --down) DOWN="${2:?--down needs a value}"; shift 2 ;;
     -h|--help) usage ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
@@ -395,8 +397,32 @@ cmd_start() {
   log "ready in $((SECONDS - t0)) s: $DIR/testbed.env"
 }
 
+# ---------------------------------------------------------------- restart-milvus
+# A crash and a restart of Milvus alone, keeping its data (a fault for the e2e tests): SIGKILL
+# to the running standalone, --down seconds of nothing, then the same server on the same
+# config and data, without waiting for it to answer (2.3.5 takes 10-20 s).
+cmd_restart_milvus() {
+  [ -f "$DIR/testbed.env" ] || die "no running bed in $DIR (testbed.env missing)"
+  local pgid i link
+  pgid="$(owned_pgid "$PID_DIR/milvus.pid" "$DIR")" || die "Milvus of the bed in $DIR is not running"
+  link="$(readlink "$DIR/milvus/bin/milvus")" || die "$DIR/milvus/bin/milvus is not a link"
+  # The ports are those of the running bed: its proxy port is its port base.
+  P_PROXY="$(sed -n 's/^MM_MILVUS_ENDPOINT=.*://p' "$DIR/testbed.env")"
+  [[ "$P_PROXY" =~ ^[0-9]+$ ]] || die "no Milvus port in $DIR/testbed.env"
+  P_METRICS=$((P_PROXY + 2)); P_ETCD=$((P_PROXY + 3))
+  log "killing Milvus (process group $pgid)"
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do group_alive "$pgid" || break; sleep 0.1; done
+  group_alive "$pgid" && die "process group $pgid (milvus) survived SIGKILL"
+  sleep "$DOWN"
+  mkdir -p "$LOG_DIR"
+  mv -f "$LOG_DIR/milvus.out" "$LOG_DIR/milvus.out.$(date +%s)" 2>/dev/null || true
+  start_milvus "$(dirname "$link")"
+}
+
 case "$cmd" in
   start) cmd_start ;;
   stop) cmd_stop ;;
+  restart-milvus) cmd_restart_milvus ;;
   *) usage ;;
 esac

@@ -190,6 +190,7 @@ Result<std::unique_ptr<MilvusClient>> ConnectMilvus(const MigrationConfig& confi
   options.username = config.milvus_username;
   options.password = config.milvus_password;
   options.database = config.milvus_database;
+  options.retry_budget_s = config.retry_budget_s;
   return MilvusClient::Connect(options);
 }
 

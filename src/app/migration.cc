@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "app/endpoints.h"
 #include "core/redact.h"
+#include "pipeline/collection_fit.h"
 #include "pipeline/dump_job.h"
 #include "pipeline/load_job.h"
 #include "pipeline/output_lock.h"
@@ -13,7 +15,39 @@
 namespace mm {
 namespace {
 
-Status DumpWith(const MigrationConfig& config, Storage& output) {
+// The Milvus a checkpoint's load state refers to, without the credentials its endpoint may
+// hold (the checkpoint is stored redacted, so comparisons must be too).
+std::string LoadTarget(const MigrationConfig& config) {
+  return StrCat(RedactUrl(config.milvus_endpoint), "/",
+                config.milvus_database.empty() ? "default" : config.milvus_database);
+}
+
+// For `start`: every target collection must be able to take its rows before the dump reads
+// anything (ifExists, the schema of a collection to append to, rows of this migration
+// already in it). A collection the checkpoint already holds prepared is the load's to resume.
+Status CheckTargets(const MigrationConfig& config, Storage& output, MilvusClient& milvus,
+                    const std::string& source_id, const std::vector<CollectionPlan>& plans) {
+  ManifestStore store(&output);
+  ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());
+  const std::string checkpoint = StrCat(output.Describe(), "/", ManifestStore::kFileName);
+  for (const auto& plan : plans) {
+    bool prepared = false;
+    if (previous && previous->source_id == source_id) {
+      for (const auto& c : previous->collections) {
+        prepared |= c.schema.collection == plan.schema->collection && c.load.prepared &&
+                    c.load.target == LoadTarget(config);
+      }
+    }
+    if (prepared) continue;
+    RETURN_IF_ERROR(CheckTargetCollection(milvus, *plan.schema,
+                                          PlanId(source_id, plan.schema->collection),
+                                          config.if_exists, checkpoint));
+  }
+  return absl::OkStatus();
+}
+
+// `milvus` (may be null: dump alone) checks the target collections before the dump starts.
+Status DumpWith(const MigrationConfig& config, Storage& output, MilvusClient* milvus = nullptr) {
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   ManifestStore store(&output);
   DumpOptions options{.workers = config.dumper_limit,
@@ -23,6 +57,11 @@ Status DumpWith(const MigrationConfig& config, Storage& output) {
                       .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
                                                                : InvalidRows::kFail,
                       .max_invalid_ratio = config.max_invalid_ratio};
+  if (milvus != nullptr) {
+    options.check_plans = [&](const std::vector<CollectionPlan>& plans) {
+      return CheckTargets(config, output, *milvus, source.id, plans);
+    };
+  }
   spdlog::info("dump: {} -> {}", source.id, output.Describe());
   ASSIGN_OR_RETURN(DumpSummary s, RunDump(*source.source, output, store, options));
   spdlog::info("dump: done: {} rows, {} parts, {:.1f} MB in {:.2f}s ({:.1f} MB/s){}; {}",
@@ -35,16 +74,17 @@ Status DumpWith(const MigrationConfig& config, Storage& output) {
 
 Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& milvus) {
   ManifestStore store(&output);
-  // The checkpoint names the Milvus without the credentials its endpoint may hold.
-  LoadOptions options{.target = StrCat(RedactUrl(config.milvus_endpoint), "/",
-                                      config.milvus_database.empty() ? "default"
-                                                                     : config.milvus_database),
+  LoadOptions options{.target = LoadTarget(config),
                       .workers = config.loader_limit,
                       .import_timeout_s = config.import_timeout_s,
                       .if_exists = config.if_exists,
                       .index_type = config.index_type,
                       .index_params = config.index_params,
                       .load_collection = config.load_collection};
+  // A test hook (see LoadOptions::test_pause_after_submit_ms); never set in real runs.
+  if (const char* pause = std::getenv("MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS")) {
+    options.test_pause_after_submit_ms = std::atoll(pause);
+  }
   ASSIGN_OR_RETURN(LoadSummary s, RunLoad(milvus, output, store, options));
   // Rows the dump left out, once more on the last line of a `start`.
   std::vector<std::pair<std::string, SkippedRows>> skipped;
@@ -115,7 +155,7 @@ Status Start(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   return WithOutputLock(config, *output, "start", [&]() -> Status {
-    RETURN_IF_ERROR(DumpWith(config, *output));
+    RETURN_IF_ERROR(DumpWith(config, *output, milvus.get()));
     return LoadWith(config, *output, *milvus);
   });
 }

@@ -53,6 +53,10 @@ struct MigrationConfig {
   int64_t retry_budget_s = 60;
   bool cleanup = false;           // loader.cleanup: delete dumped files after a verified load
 
+  // retry.budgetSeconds: how long one call to a server (Milvus, Elasticsearch, S3) keeps
+  // retrying transient failures (unreachable, restarting, throttled) before it gives up.
+  int64_t retry_budget_s = 60;
+
   // source.*
   std::string source_mode = "local";  // local | remote
   std::string faiss_file;             // source.local.faissFile or source.remote.faissFile

@@ -366,5 +366,17 @@ TEST(MigrationConfigTest, BadYamlAndMissingFile) {
   EXPECT_NE(m.status().message().find("/nonexistent/migration.yaml"), absl::string_view::npos);
 }
 
+TEST(MigrationConfigTest, RetryBudget) {
+  EXPECT_EQ(ParseMigrationConfig(kGoFaissExample, "m.yaml")->retry_budget_s, 60);
+  auto c = ParseMigrationConfig(
+      Replace(kGoFaissExample, "loader:\n", "retry:\n  budgetSeconds: 120\nloader:\n"), "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->retry_budget_s, 120);
+  ExpectInvalid(Replace(kGoFaissExample, "loader:\n", "retry:\n  budgetSeconds: 0\nloader:\n"),
+                "retry.budgetSeconds");
+  ExpectInvalid(Replace(kGoFaissExample, "loader:\n", "retry:\n  budgetSeconds: 86401\nloader:\n"),
+                "retry.budgetSeconds");
+}
+
 }  // namespace
 }  // namespace mm

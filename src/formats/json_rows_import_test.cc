@@ -43,7 +43,7 @@ class JsonRowsImportTest : public ::testing::Test {
     }
     MilvusOptions o;
     o.endpoint = endpoint;
-    o.connect_retries = 2;
+    o.retry_budget_s = 5;
     o.rpc_timeout_s = 30;
     o.wait_timeout_s = 180;
     auto c = MilvusClient::Connect(o);

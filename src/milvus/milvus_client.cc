@@ -38,7 +38,10 @@ constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 // passed while it ran) is only retried when running it twice is harmless.
 enum class Retry {
   kIdempotent,     // reads, creates Milvus treats as idempotent, state polls
-  kIfNotExecuted,  // Insert/Upsert/Import: only when the server surely did not run it
+  kIfNotExecuted,  // Insert/Upsert: only when the server surely did not run it
+  // Import: only refusals the server answered. A broken connection (UNAVAILABLE) may come
+  // after the server accepted the import; the caller looks the task up before resubmitting.
+  kAnsweredOnly,
 };
 
 // error_code is deprecated in the protos but is all a 2.2 server sets.
@@ -163,12 +166,15 @@ struct MilvusClient::Impl {
     return RpcContext{endpoint.target, rpc, subject, user};
   }
 
-  // Runs one RPC with retries and returns the combined gRPC + Milvus status.
+  // Runs one RPC and returns the combined gRPC + Milvus status. Transient failures are
+  // retried with growing pauses until retry_budget_s has passed since the first attempt, so
+  // a server that restarts (2.3.5 standalone answers again after 10-20 s) is waited out.
   template <typename Request, typename Response>
   Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
               std::string_view rpc, std::string_view subject, const Request& request,
               Response* response, Retry retry = Retry::kIdempotent) const {
-    const int attempts = std::max(0, options.connect_retries) + 1;
+    const auto budget = std::chrono::seconds(std::max<int64_t>(1, options.retry_budget_s));
+    const auto start = Clock::now();
     auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstBackoff);
     const RpcContext ctx_info = Context(rpc, subject);
     for (int attempt = 1;; ++attempt) {
@@ -180,9 +186,10 @@ struct MilvusClient::Impl {
       bool retriable;
       if (!gs.ok()) {
         st = GrpcStatusToStatus(gs.error_code(), gs.error_message(), ctx_info);
-        retriable = gs.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                    (retry == Retry::kIdempotent &&
-                     gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+        retriable = retry != Retry::kAnsweredOnly &&
+                    (gs.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                     (retry == Retry::kIdempotent &&
+                      gs.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED));
       } else {
         const cpb::Status& ms = MilvusStatusOf(*response);
         st = MilvusStatusToStatus(LegacyErrorCode(ms), ms.code(), ms.reason(),
@@ -191,14 +198,23 @@ struct MilvusClient::Impl {
         retriable = IsTransient(st);
       }
       if (st.ok()) return st;
-      if (!retriable || attempt >= attempts) {
-        if (attempt > 1) return Annotate(st, StrCat("after ", attempt, " attempts"));
+      const auto elapsed = Clock::now() - start;
+      if (!retriable || elapsed >= budget) {
+        if (attempt > 1) {
+          return Annotate(st, StrCat("after ", attempt, " attempts in ",
+                                     std::chrono::duration_cast<std::chrono::seconds>(elapsed)
+                                         .count(),
+                                     " s (retry.budgetSeconds ", options.retry_budget_s, ")"));
+        }
         return st;
       }
-      spdlog::warn("milvus {}: {} failed (attempt {}/{}), retrying in {} ms: {}",
-                   endpoint.target, std::string(rpc), attempt, attempts, backoff.count(),
-                   std::string(st.message()));
-      std::this_thread::sleep_for(backoff);
+      // The last pause ends when the budget does, so the budget is spent, not overrun.
+      const auto pause = std::min(
+          backoff, std::chrono::duration_cast<std::chrono::milliseconds>(budget - elapsed) +
+                       std::chrono::milliseconds(1));
+      spdlog::warn("milvus {}: {} failed (attempt {}), retrying in {} ms: {}", endpoint.target,
+                   std::string(rpc), attempt, pause.count(), std::string(st.message()));
+      std::this_thread::sleep_for(pause);
       backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::milliseconds>(
                                           kMaxBackoff));
     }
@@ -345,7 +361,8 @@ Result<bool> MilvusClient::HasCollection(const std::string& name) {
 }
 
 Status MilvusClient::CreateCollection(const Schema& schema, int32_t shards_num,
-                                      const std::string& consistency_level) {
+                                      const std::string& consistency_level,
+                                      const std::map<std::string, std::string>& properties) {
   const std::string subject = CollectionSubject(schema.collection);
   auto proto = ToCollectionSchema(schema);
   if (!proto.ok()) return Annotate(proto.status(), StrCat("milvus: CreateCollection ", subject));
@@ -357,8 +374,43 @@ Status MilvusClient::CreateCollection(const Schema& schema, int32_t shards_num,
   req.set_schema(proto->SerializeAsString());
   req.set_shards_num(std::max(0, shards_num));
   req.set_consistency_level(*level);
+  for (const auto& [k, v] : properties) {
+    auto* kv = req.add_properties();
+    kv->set_key(k);
+    kv->set_value(v);
+  }
   cpb::Status resp;
   return impl_->Call(&Stub::CreateCollection, "CreateCollection", subject, req, &resp);
+}
+
+Result<CollectionInfo> MilvusClient::DescribeCollection(const std::string& name) {
+  const std::string subject = CollectionSubject(name);
+  mpb::DescribeCollectionRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(name);
+  mpb::DescribeCollectionResponse resp;
+  RETURN_IF_ERROR(
+      impl_->Call(&Stub::DescribeCollection, "DescribeCollection", subject, req, &resp));
+  CollectionInfo info;
+  info.schema = FromCollectionSchema(resp.schema());
+  info.schema.collection = name;
+  for (const auto& kv : resp.properties()) info.properties[kv.key()] = kv.value();
+  return info;
+}
+
+Status MilvusClient::SetCollectionProperties(
+    const std::string& name, const std::map<std::string, std::string>& properties) {
+  mpb::AlterCollectionRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(name);
+  for (const auto& [k, v] : properties) {
+    auto* kv = req.add_properties();
+    kv->set_key(k);
+    kv->set_value(v);
+  }
+  cpb::Status resp;
+  return impl_->Call(&Stub::AlterCollection, "AlterCollection", CollectionSubject(name), req,
+                     &resp);
 }
 
 Status MilvusClient::DropCollection(const std::string& name) {
@@ -468,7 +520,7 @@ Result<std::vector<int64_t>> MilvusClient::Import(const std::string& collection,
   }
   mpb::ImportResponse resp;
   RETURN_IF_ERROR(
-      impl_->Call(&Stub::Import, "Import", subject, req, &resp, Retry::kIfNotExecuted));
+      impl_->Call(&Stub::Import, "Import", subject, req, &resp, Retry::kAnsweredOnly));
   if (resp.tasks_size() == 0) {
     return absl::InternalError(StrCat("milvus ", impl_->endpoint.target, ": Import into ",
                                       subject, " returned no task id"));
@@ -476,13 +528,12 @@ Result<std::vector<int64_t>> MilvusClient::Import(const std::string& collection,
   return std::vector<int64_t>(resp.tasks().begin(), resp.tasks().end());
 }
 
-Result<ImportProgress> MilvusClient::GetImportState(int64_t task_id) {
-  mpb::GetImportStateRequest req;
-  req.set_task(task_id);
-  mpb::GetImportStateResponse resp;
-  RETURN_IF_ERROR(impl_->Call(&Stub::GetImportState, "GetImportState",
-                              StrCat("task ", task_id), req, &resp));
+namespace {
+
+ImportProgress FromImportStateResponse(const mpb::GetImportStateResponse& resp) {
   ImportProgress p;
+  p.task_id = resp.id();
+  p.create_ts = resp.create_ts();
   p.state = FromWireImportState(resp.state());
   p.row_count = resp.row_count();
   p.segment_ids.assign(resp.segment_ids().begin(), resp.segment_ids().end());
@@ -500,6 +551,35 @@ Result<ImportProgress> MilvusClient::GetImportState(int64_t task_id) {
     }
   }
   return p;
+}
+
+}  // namespace
+
+Result<ImportProgress> MilvusClient::GetImportState(int64_t task_id) {
+  mpb::GetImportStateRequest req;
+  req.set_task(task_id);
+  mpb::GetImportStateResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::GetImportState, "GetImportState",
+                              StrCat("task ", task_id), req, &resp));
+  ImportProgress p = FromImportStateResponse(resp);
+  if (p.task_id == 0) p.task_id = task_id;
+  return p;
+}
+
+Result<std::vector<ImportProgress>> MilvusClient::ListImportTasks(const std::string& collection) {
+  mpb::ListImportTasksRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  req.set_limit(0);
+  mpb::ListImportTasksResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::ListImportTasks, "ListImportTasks",
+                              CollectionSubject(collection), req, &resp));
+  std::vector<ImportProgress> tasks;
+  for (const auto& t : resp.tasks()) tasks.push_back(FromImportStateResponse(t));
+  std::sort(tasks.begin(), tasks.end(), [](const ImportProgress& a, const ImportProgress& b) {
+    return a.create_ts != b.create_ts ? a.create_ts < b.create_ts : a.task_id < b.task_id;
+  });
+  return tasks;
 }
 
 Status MilvusClient::Flush(const std::string& collection) {

@@ -6,8 +6,9 @@
 // shared, so one client can serve many threads at once.
 //
 // Errors: every call checks both the gRPC status and Milvus' own status in the response
-// (see milvus/status_mapping.h). Unreachable servers give Unavailable naming the endpoint,
-// after `connect_retries` retries with exponential backoff; bad credentials give
+// (see milvus/status_mapping.h). Unreachable (or restarting) servers give Unavailable naming
+// the endpoint once `retry_budget_s` of retries with exponential backoff are spent; bad
+// credentials give
 // Unauthenticated naming the user; Milvus errors keep Milvus' reason and name the collection.
 #pragma once
 
@@ -36,9 +37,10 @@ struct MilvusOptions {
   std::string token;
   // Empty means Milvus' "default" database. Sent as metadata `dbname` and in requests' db_name.
   std::string database;
-  // Retries after a failed attempt (so connect_retries + 1 attempts), waiting 200 ms, then
-  // doubling up to 5 s. Applies to Connect and to every call whose failure is transient.
-  int connect_retries = 5;
+  // How long one call keeps retrying transient failures (the server unreachable, restarting,
+  // not ready, throttled), waiting 200 ms, then doubling up to 5 s between attempts; the
+  // config's retry.budgetSeconds. Applies to Connect and to every call.
+  int64_t retry_budget_s = 60;
   // Deadline of each RPC attempt.
   int rpc_timeout_s = 60;
   // How long LoadCollection and Flush wait for the server to finish before DeadlineExceeded.
@@ -63,13 +65,21 @@ bool IsImportFinished(ImportState state);
 bool IsImportFailed(ImportState state);
 
 struct ImportProgress {
+  int64_t task_id = 0;        // set by ListImportTasks
+  int64_t create_ts = 0;      // when the task was created (Unix seconds), by ListImportTasks
   ImportState state = ImportState::kUnknown;
   int64_t row_count = 0;      // rows imported so far (0 after a failure)
   std::string failed_reason;  // infos["failed_reason"], empty unless failed
   int progress_percent = 0;   // infos["progress_percent"], 0 when the server does not say
   std::vector<int64_t> segment_ids;
   std::string collection;  // infos["collection"] when given
-  std::string files;       // infos["files"] when given
+  std::string files;       // infos["files"] when given: the task's files, comma-separated
+};
+
+// What DescribeCollection says about an existing collection.
+struct CollectionInfo {
+  Schema schema;  // fields as the server has them ($meta not included)
+  std::map<std::string, std::string> properties;
 };
 
 class MilvusClient {
@@ -89,8 +99,15 @@ class MilvusClient {
   // Eventually (any case); "" means Bounded, pymilvus' default. shards_num <= 0 lets the
   // server choose. AlreadyExists when a collection of that name exists with another schema
   // (Milvus 2.3 silently accepts an identical re-create).
+  // `properties` are stored with the collection (DescribeCollection returns them).
   Status CreateCollection(const Schema& schema, int32_t shards_num,
-                          const std::string& consistency_level);
+                          const std::string& consistency_level,
+                          const std::map<std::string, std::string>& properties = {});
+  // The schema and properties of an existing collection; NotFound when there is none.
+  Result<CollectionInfo> DescribeCollection(const std::string& name);
+  // Sets these properties of the collection, keeping the others (AlterCollection).
+  Status SetCollectionProperties(const std::string& name,
+                                 const std::map<std::string, std::string>& properties);
   Status DropCollection(const std::string& name);
 
   Result<bool> HasPartition(const std::string& collection, const std::string& partition);
@@ -106,10 +123,16 @@ class MilvusClient {
 
   // Starts a bulk import of `files` (paths as the server sees them: object keys in its bucket,
   // or absolute paths with local storage). Returns the task ids. `partition` may be empty.
+  // Not retried after a transport failure (Unavailable): the server may have accepted it, so
+  // the caller looks for the task (ListImportTasks) before submitting again.
   Result<std::vector<int64_t>> Import(const std::string& collection, const std::string& partition,
                                       const std::vector<std::string>& files,
                                       const std::map<std::string, std::string>& options = {});
   Result<ImportProgress> GetImportState(int64_t task_id);
+  // The import tasks the server remembers for `collection`, oldest first, with task_id,
+  // create_ts and files set. Milvus 2.2/2.3 keep finished tasks for a while (about a day by
+  // default), so this finds a task whose id a crashed client never recorded.
+  Result<std::vector<ImportProgress>> ListImportTasks(const std::string& collection);
 
   // Seals the collection's growing segments and waits until they are persisted.
   Status Flush(const std::string& collection);

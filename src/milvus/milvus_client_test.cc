@@ -60,7 +60,7 @@ class MilvusClientTest : public ::testing::Test {
     if (Endpoint() == nullptr) GTEST_SKIP() << "MM_TEST_MILVUS_ENDPOINT not set";
     MilvusOptions o;
     o.endpoint = Endpoint();
-    o.connect_retries = 2;
+    o.retry_budget_s = 5;
     o.rpc_timeout_s = 30;
     o.wait_timeout_s = 180;
     auto c = MilvusClient::Connect(o);
@@ -312,7 +312,7 @@ TEST_F(MilvusClientTest, ImportOfMissingFileFails) {
 TEST(MilvusClientConnectTest, WrongEndpointIsUnavailableQuickly) {
   MilvusOptions o;
   o.endpoint = "127.0.0.1:1";
-  o.connect_retries = 1;
+  o.retry_budget_s = 1;
   o.rpc_timeout_s = 5;
   auto start = std::chrono::steady_clock::now();
   auto c = MilvusClient::Connect(o);
@@ -321,6 +321,23 @@ TEST(MilvusClientConnectTest, WrongEndpointIsUnavailableQuickly) {
   EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
   EXPECT_NE(std::string(c.status().message()).find("127.0.0.1:1"), std::string::npos);
   EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+// The retry budget is spent, not exceeded: attempts go on for about retry_budget_s.
+TEST(MilvusClientConnectTest, UnreachableRetriesForTheBudget) {
+  MilvusOptions o;
+  o.endpoint = "127.0.0.1:1";
+  o.retry_budget_s = 3;
+  o.rpc_timeout_s = 5;
+  auto start = std::chrono::steady_clock::now();
+  auto c = MilvusClient::Connect(o);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kUnavailable) << c.status();
+  EXPECT_NE(std::string(c.status().message()).find("retry.budgetSeconds 3"), std::string::npos)
+      << c.status();
+  EXPECT_GE(took, std::chrono::milliseconds(1500));
+  EXPECT_LE(took, std::chrono::seconds(4));
 }
 
 TEST(MilvusClientConnectTest, BadEndpointIsInvalidArgument) {

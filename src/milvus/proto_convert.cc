@@ -1,6 +1,7 @@
 #include "milvus/proto_convert.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -235,6 +236,41 @@ Result<pb::CollectionSchema> ToCollectionSchema(const Schema& schema) {
     }
   }
   return out;
+}
+
+Schema FromCollectionSchema(const pb::CollectionSchema& proto) {
+  Schema schema;
+  schema.collection = proto.name();
+  schema.description = proto.description();
+  schema.enable_dynamic_field = proto.enable_dynamic_field();
+  auto param = [](const pb::FieldSchema& f, const std::string& key) -> int64_t {
+    for (const auto& kv : f.type_params()) {
+      if (kv.key() != key) continue;
+      int64_t v = 0;
+      const std::string& s = kv.value();
+      auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      return ec == std::errc() && ptr == s.data() + s.size() ? v : 0;
+    }
+    return 0;
+  };
+  for (const auto& pf : proto.fields()) {
+    if (pf.is_dynamic()) continue;
+    FieldSchema f;
+    f.name = pf.name();
+    f.type = static_cast<DataType>(static_cast<int32_t>(pf.data_type()));
+    f.primary_key = pf.is_primary_key();
+    f.auto_id = pf.autoid();
+    f.partition_key = pf.is_partition_key();
+    f.nullable = pf.nullable();
+    f.dim = param(pf, "dim");
+    f.max_length = param(pf, "max_length");
+    if (f.type == DataType::kArray) {
+      f.element_type = static_cast<DataType>(static_cast<int32_t>(pf.element_type()));
+      f.max_capacity = param(pf, "max_capacity");
+    }
+    schema.fields.push_back(std::move(f));
+  }
+  return schema;
 }
 
 Status AppendFieldsData(const Batch& batch, bool skip_auto_id,

@@ -27,6 +27,11 @@ namespace mm {
 // Fails with InvalidArgument if the schema does not Validate().
 Result<milvus::proto::schema::CollectionSchema> ToCollectionSchema(const Schema& schema);
 
+// The reverse, for a collection the server describes: fields in the server's order, the
+// dynamic field ($meta) left out (enable_dynamic_field says whether it is there). Unknown
+// wire types come through as their number; numeric type params that do not parse are 0.
+Schema FromCollectionSchema(const milvus::proto::schema::CollectionSchema& proto);
+
 // Appends one FieldData per column of `batch` to `out`. With `skip_auto_id`, an auto-ID
 // primary key column is left out (Milvus generates those on Insert).
 // Fails with InvalidArgument when a column's rows disagree or a value does not fit its field.

@@ -233,6 +233,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
   ASSIGN_OR_RETURN(std::vector<CollectionPlan> plans, source.Plan());
   // Before anything is written: a name Milvus refuses would fail only at load.
   RETURN_IF_ERROR(CheckPlanNames(plans));
+  if (options.check_plans) RETURN_IF_ERROR(options.check_plans(plans));
 
   // Resume only a dump of the same source; never mix two sources' parts.
   ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,9 @@ struct DumpOptions {
   // dumper.maxInvalidRatio: the dump fails once the rows left out of a collection are more
   // than this share (0..1) of the rows its source holds; < 0 for no limit.
   double max_invalid_ratio = -1;
+  // Called with the plans before anything is read or written (e.g. `start` checks that the
+  // target collections can take the rows); its error ends the dump.
+  std::function<Status(const std::vector<CollectionPlan>&)> check_plans;
 };
 
 struct DumpSummary {

@@ -4,9 +4,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "core/cancellation.h"
+#include "pipeline/collection_fit.h"
 #include "pipeline/parallel_for.h"
 #include "pipeline/part_check.h"
 
@@ -52,20 +57,32 @@ Status ResetStaleLoadState(MilvusClient& milvus, ManifestStore& store, size_t in
 }
 
 // Creates (or reuses, or recreates) the collection and its partitions, once per migration.
+// The collection is marked with the plan (see pipeline/collection_fit.h), so that no later
+// run puts the same rows into it again.
 Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t index,
-                         const LoadOptions& options) {
+                         const LoadOptions& options, const std::string& plan_id,
+                         const std::string& checkpoint) {
   CollectionManifest cm = store.Snapshot().collections[index];
   const std::string& name = cm.schema.collection;
   if (!cm.load.prepared) {
     ASSIGN_OR_RETURN(bool exists, milvus.HasCollection(name));
+    bool adopt = false;
+    if (exists && options.if_exists != IfCollectionExists::kRecreate) {
+      ASSIGN_OR_RETURN(adopt, IsOwnUntouchedCollection(milvus, name, plan_id));
+    }
+    if (!adopt) {
+      RETURN_IF_ERROR(
+          CheckExistingCollection(milvus, cm.schema, plan_id, options.if_exists, checkpoint));
+    }
     int64_t rows_before = 0;
     bool create = !exists;
-    if (exists) {
+    if (adopt) {
+      spdlog::info("load: collection '{}' was created by an earlier run of this migration and "
+                   "is still empty; using it", name);
+    } else if (exists) {
       switch (options.if_exists) {
-        case IfCollectionExists::kFail:
-          return absl::AlreadyExistsError(StrCat(
-              "collection '", name, "' already exists in Milvus at ", milvus.endpoint(),
-              "; set target.create.collection.ifExists to append or recreate"));
+        case IfCollectionExists::kFail:  // CheckExistingCollection refused it
+          return absl::InternalError(StrCat("collection '", name, "' exists (ifExists: fail)"));
         case IfCollectionExists::kRecreate:
           spdlog::warn("load: dropping the existing collection '{}' (ifExists: recreate)", name);
           RETURN_IF_ERROR(milvus.DropCollection(name));
@@ -80,15 +97,21 @@ Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t inde
       }
     }
     if (create) {
-      RETURN_IF_ERROR(milvus.CreateCollection(cm.schema, cm.shards_num, cm.consistency_level));
+      RETURN_IF_ERROR(milvus.CreateCollection(cm.schema, cm.shards_num, cm.consistency_level,
+                                              PlanProperties(plan_id, /*appended=*/false)));
       spdlog::info("load: created collection '{}' ({} shards)", name, cm.shards_num);
     }
     RETURN_IF_ERROR(store.Update([&](Manifest& m) {
       auto& c = m.collections[index];
       c.load.prepared = true;
-      c.load.created = create;
+      c.load.created = create || adopt;
       c.load.rows_before = rows_before;
     }));
+    // Marked after the checkpoint knows it: a crash in between leaves a checkpoint that
+    // resumes, rather than a mark that refuses a load which imported nothing.
+    if (exists && !create && !adopt) {
+      RETURN_IF_ERROR(milvus.SetCollectionProperties(name, PlanProperties(plan_id, true)));
+    }
   }
   for (const auto& partition : cm.partitions) {
     ASSIGN_OR_RETURN(bool has, milvus.HasPartition(name, partition));
@@ -97,9 +120,56 @@ Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t inde
   return absl::OkStatus();
 }
 
-// Submits (unless already submitted) and waits for one part's import.
-Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore& store,
-                           const PartRef& ref, const LoadOptions& options) {
+std::string NewToken() {
+  std::random_device rd;
+  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::set<std::string> SplitFiles(const std::string& joined) {
+  std::set<std::string> out;
+  size_t start = 0;
+  while (start <= joined.size()) {
+    size_t comma = joined.find(',', start);
+    if (comma == std::string::npos) comma = joined.size();
+    if (comma > start) out.insert(joined.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The import tasks of `collection` that a run which checkpointed its intent at `intent_unix_s`
+// may have submitted for `files` before it died: same files, created since (less a minute
+// for clocks apart), not failed (a failed task imported nothing; the part is submitted again).
+Result<std::vector<int64_t>> FindSubmittedImport(MilvusClient& milvus,
+                                                 const std::string& collection,
+                                                 const std::vector<std::string>& files,
+                                                 int64_t intent_unix_s) {
+  const std::set<std::string> want(files.begin(), files.end());
+  ASSIGN_OR_RETURN(std::vector<ImportProgress> tasks, milvus.ListImportTasks(collection));
+  std::vector<int64_t> found;
+  for (const auto& t : tasks) {
+    if (t.create_ts != 0 && t.create_ts + 60 < intent_unix_s) continue;
+    if (IsImportFailed(t.state) || SplitFiles(t.files) != want) continue;
+    found.push_back(t.task_id);
+  }
+  return found;
+}
+
+// Milvus 2.3 fails the import tasks that were running when it went down ("task marked failed
+// as service restarted"); such a task imported nothing, and the part can simply go again.
+constexpr int kRestartSettleSeconds = 45;
+bool FailedByRestart(const std::string& failed_reason) {
+  return failed_reason.find("service restarted") != std::string::npos;
+}
+
+// Submits (unless already submitted) and waits for one part's import. Sets `*restarted` when
+// the import failed only because Milvus restarted under it.
+Result<int64_t> ImportPartOnce(MilvusClient& milvus, Storage& storage, ManifestStore& store,
+                               const PartRef& ref, const LoadOptions& options,
+                               bool* restarted) {
   std::string collection;
   ImportRecord record;
   store.Read([&](const Manifest& m) {
@@ -108,13 +178,60 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
     auto it = cm.load.imports.find(ref.part.dir);
     if (it != cm.load.imports.end()) record = it->second;
   });
-  if (record.task_ids.empty()) {
-    std::vector<std::string> files;
-    for (const auto& f : ref.part.files) files.push_back(storage.ImportPath(f));
-    ASSIGN_OR_RETURN(record.task_ids, milvus.Import(collection, ref.part.partition, files));
-    RETURN_IF_ERROR(store.Update([&](Manifest& m) {
+  std::vector<std::string> files;
+  for (const auto& f : ref.part.files) files.push_back(storage.ImportPath(f));
+  auto persist = [&]() {
+    return store.Update([&](Manifest& m) {
       m.collections[ref.collection].load.imports[ref.part.dir] = record;
-    }));
+    });
+  };
+  if (record.task_ids.empty() && record.intent_unix_s != 0) {
+    // An earlier run meant to submit this part and died before it recorded the task ids:
+    // Milvus may have the import already.
+    ASSIGN_OR_RETURN(record.task_ids,
+                     FindSubmittedImport(milvus, collection, files, record.intent_unix_s));
+    if (!record.task_ids.empty()) {
+      spdlog::info("load: part {} was submitted by an earlier run (attempt {}) that did not "
+                   "record it: task {}; waiting for it instead of submitting again",
+                   ref.part.dir, record.intent_token, record.task_ids.front());
+      if (record.task_ids.size() > 1) {
+        spdlog::warn("load: part {} was submitted {} times by earlier runs", ref.part.dir,
+                     record.task_ids.size());
+      }
+      RETURN_IF_ERROR(persist());
+    } else {
+      spdlog::info("load: part {}: Milvus has no import of it from the earlier attempt {}; "
+                   "submitting it", ref.part.dir, record.intent_token);
+    }
+  }
+  if (record.task_ids.empty()) {
+    // The intent first: if this process dies after Milvus accepted the import and before
+    // the task ids are written, the next run knows to look for the task.
+    record.intent_token = NewToken();
+    record.intent_unix_s = static_cast<int64_t>(std::time(nullptr));
+    RETURN_IF_ERROR(persist());
+    for (int attempt = 1;; ++attempt) {
+      Result<std::vector<int64_t>> ids = milvus.Import(collection, ref.part.partition, files);
+      if (ids.ok()) {
+        record.task_ids = *std::move(ids);
+        break;
+      }
+      if (!IsTransient(ids.status()) || attempt >= 5) return ids.status();
+      // The connection broke: Milvus may have accepted the import before it did. Look
+      // (this waits within the retry budget for Milvus to answer) before submitting again.
+      spdlog::warn("load: submitting part {} failed ({}); looking for its import in Milvus",
+                   ref.part.dir, std::string(ids.status().message()));
+      ASSIGN_OR_RETURN(record.task_ids,
+                       FindSubmittedImport(milvus, collection, files, record.intent_unix_s));
+      if (!record.task_ids.empty()) break;
+    }
+    if (options.test_pause_after_submit_ms > 0) {
+      spdlog::warn("load: part {} submitted as task {}; pausing {} ms before the checkpoint "
+                   "(MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS, a test hook)",
+                   ref.part.dir, record.task_ids.front(), options.test_pause_after_submit_ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(options.test_pause_after_submit_ms));
+    }
+    RETURN_IF_ERROR(persist());
   } else {
     spdlog::info("load: part {} was submitted by an earlier run; waiting for it", ref.part.dir);
   }
@@ -129,10 +246,16 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
         break;
       }
       if (p.state == ImportState::kFailed || p.state == ImportState::kFailedAndCleaned) {
-        // A failed task is forgotten so a rerun submits the part again.
-        store.Update([&](Manifest& m) {
+        // A failed task imported nothing and is forgotten, so the part is submitted again.
+        RETURN_IF_ERROR(store.Update([&](Manifest& m) {
           m.collections[ref.collection].load.imports.erase(ref.part.dir);
-        }).IgnoreError();
+        }));
+        *restarted = FailedByRestart(p.failed_reason);
+        if (*restarted) {
+          return absl::UnavailableError(StrCat(
+              "Milvus import of part ", ref.part.dir, " (task ", task_id,
+              ") failed because Milvus restarted: ", p.failed_reason));
+        }
         return absl::AbortedError(StrCat("Milvus import of part ", ref.part.dir, " in ",
                                          storage.Describe(), " (task ", task_id,
                                          ") failed: ", p.failed_reason));
@@ -158,6 +281,26 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
     r.rows = rows;
   }));
   return rows;
+}
+
+Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore& store,
+                           const PartRef& ref, const LoadOptions& options) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    bool restarted = false;
+    Result<int64_t> rows = ImportPartOnce(milvus, storage, store, ref, options, &restarted);
+    if (rows.ok() || !restarted || attempt >= kAttempts) return rows;
+    // After a restart, Milvus 2.3 hands new imports to the data node it knew before until
+    // that node's session expires (about 30 s after the restart on 2.3.5), and an import
+    // given to that gone node stays pending for good. So wait that out first.
+    spdlog::warn("load: {}; submitting the part again in {} s (attempt {} of {})",
+                 std::string(rows.status().message()), kRestartSettleSeconds, attempt + 1,
+                 kAttempts);
+    for (int i = 0; i < kRestartSettleSeconds; ++i) {
+      RETURN_IF_ERROR(CheckCancelled(StrCat("load of part ", ref.part.dir)));
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
 }
 
 Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
@@ -229,11 +372,24 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
     }
   }
   const auto start = Clock::now();
+  const std::string checkpoint = StrCat(storage.Describe(), "/", ManifestStore::kFileName);
+  auto plan_id = [&](size_t c) {
+    return PlanId(loaded->source_id, loaded->collections[c].schema.collection);
+  };
+  // Every target collection is checked before the first import, so a collection that
+  // cannot take its rows stops the load before anything went into any collection.
+  for (size_t c = 0; c < loaded->collections.size(); ++c) {
+    RETURN_IF_ERROR(ResetStaleLoadState(milvus, store, c, options));
+    const CollectionManifest cm = store.Snapshot().collections[c];
+    if (cm.load.prepared) continue;
+    RETURN_IF_ERROR(CheckTargetCollection(milvus, cm.schema, plan_id(c), options.if_exists,
+                                          checkpoint));
+  }
   LoadSummary summary;
   for (size_t c = 0; c < loaded->collections.size(); ++c) {
     const std::string name = loaded->collections[c].schema.collection;
     RETURN_IF_ERROR(ResetStaleLoadState(milvus, store, c, options));
-    RETURN_IF_ERROR(PrepareCollection(milvus, store, c, options));
+    RETURN_IF_ERROR(PrepareCollection(milvus, store, c, options, plan_id(c), checkpoint));
     const CollectionManifest cm = store.Snapshot().collections[c];
 
     std::vector<PartRef> todo;
@@ -264,18 +420,30 @@ Result<LoadSummary> RunLoad(MilvusClient& milvus, Storage& storage, ManifestStor
 
     if (!first_error.ok()) {
       const LoadState state = store.Snapshot().collections[c].load;
-      const bool resumable =
-          absl::IsDeadlineExceeded(first_error) || absl::IsCancelled(first_error);
+      // Milvus out of reach (past the retry budget), a timeout, or a stop: the submitted
+      // imports may still finish, and a rerun waits for them by task id.
+      const bool resumable = absl::IsDeadlineExceeded(first_error) ||
+                             absl::IsCancelled(first_error) || IsTransient(first_error);
       if (resumable) {
-        // The submitted imports may still finish; a rerun waits for them by task id.
-        spdlog::warn("load: '{}' is partly loaded; rerun load to finish", name);
+        spdlog::warn("load: '{}' is partly loaded; the checkpoint keeps the parts submitted "
+                     "and imported: rerun the same command to finish", name);
       } else if (state.created) {
         // A collection this load created holds nothing the user had: drop it rather than
-        // leave a half-filled one behind.
+        // leave a half-filled one behind. The checkpoint forgets the load only once the
+        // drop succeeded; otherwise it still knows the collection and its imports.
         spdlog::warn("load: dropping collection '{}' that this load created, after the error",
                      name);
-        milvus.DropCollection(name).IgnoreError();
-        store.Update([&](Manifest& mm) { mm.collections[c].load = LoadState{}; }).IgnoreError();
+        Status dropped = milvus.DropCollection(name);
+        if (dropped.ok()) {
+          store.Update([&](Manifest& mm) {
+            mm.collections[c].load = LoadState{};
+            mm.collections[c].load.target = options.target;
+          }).IgnoreError();
+        } else {
+          spdlog::warn("load: could not drop '{}' ({}); the checkpoint keeps what was imported "
+                       "into it: rerun the same command to finish", name,
+                       std::string(dropped.message()));
+        }
       } else {
         bool any_completed = false;
         for (const auto& [dir, r] : state.imports) any_completed |= r.completed;

@@ -2,7 +2,11 @@
 // one Milvus import per dumped part with at most `workers` in flight, polls each until it
 // completes or fails, and checks that Milvus counts exactly the rows the dump wrote.
 // Each finished import is checkpointed; a rerun polls submitted imports by task id and
-// never imports a part twice.
+// never imports a part twice: the intent to submit is checkpointed first, and a rerun after
+// a crash between submitting and recording finds the submitted task by its files
+// (ListImportTasks) before submitting again. A failed load keeps what it knows (the
+// collection it created, the parts submitted and imported) unless it really dropped the
+// collection, so a plain rerun finishes the same load.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +31,10 @@ struct LoadOptions {
   std::string index_type;
   std::map<std::string, std::string> index_params;
   bool load_collection = false;
+  // Test-only fault injection (MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS): sleep this long after
+  // Milvus accepted an import and before its task ids are checkpointed, so a test can kill
+  // the process inside that window. 0 in real runs.
+  int64_t test_pause_after_submit_ms = 0;
 };
 
 struct LoadSummary {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <random>
 
@@ -100,14 +101,57 @@ TEST_F(LoadJobTest, ExistingCollectionFailsByDefaultAndIsLeftAlone) {
   EXPECT_EQ(milvus_->CountRows(collection_).value(), 100);
 }
 
-TEST_F(LoadJobTest, AppendCountsOldPlusNewRows) {
+TEST_F(LoadJobTest, AppendOfTheSameMigrationAgainIsRefused) {
   ASSERT_TRUE(RunLoad(*milvus_, *storage_, *store_, Options()).ok());
   LoadOptions append = Options();
-  append.target = "another";  // a new load of the same files: ids repeat, rows add up
+  append.target = "another";  // the checkpoint no longer knows the load
   append.if_exists = IfCollectionExists::kAppend;
   auto again = RunLoad(*milvus_, *storage_, *store_, append);
-  ASSERT_TRUE(again.ok()) << again.status();
-  EXPECT_EQ(milvus_->CountRows(collection_).value(), 200);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition) << again.status();
+  EXPECT_NE(again.status().message().find("twice"), absl::string_view::npos) << again.status();
+  EXPECT_EQ(milvus_->CountRows(collection_).value(), 100);
+}
+
+TEST_F(LoadJobTest, AppendIntoACollectionOfAnotherSchemaIsRefusedBeforeAnyImport) {
+  Schema other = store_->Snapshot().collections[0].schema;
+  for (auto& f : other.fields) {
+    if (IsVectorType(f.type)) f.dim *= 2;
+  }
+  ASSERT_TRUE(milvus_->CreateCollection(other, 1, "").ok());
+  LoadOptions append = Options();
+  append.if_exists = IfCollectionExists::kAppend;
+  auto loaded = RunLoad(*milvus_, *storage_, *store_, append);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kFailedPrecondition) << loaded.status();
+  EXPECT_NE(loaded.status().message().find("dim"), absl::string_view::npos) << loaded.status();
+  EXPECT_TRUE(milvus_->ListImportTasks(collection_).value().empty());
+  EXPECT_TRUE(store_->Snapshot().collections[0].load.imports.empty());
+}
+
+TEST_F(LoadJobTest, ResumedLoadFindsAnImportSubmittedButNotRecorded) {
+  // A load that died after Milvus accepted a part's import and before it wrote the task id:
+  // the checkpoint holds only the intent.
+  Manifest m = store_->Snapshot();
+  ASSERT_TRUE(milvus_->CreateCollection(m.collections[0].schema, 1, "").ok());
+  const PartInfo part = m.collections[0].tasks.at("t0").parts[0];
+  std::vector<std::string> files;
+  for (const auto& f : part.files) files.push_back(storage_->ImportPath(f));
+  ASSERT_TRUE(store_->Update([&](Manifest& mm) {
+    LoadState& load = mm.collections[0].load;
+    load.target = "test";
+    load.prepared = true;
+    load.created = true;
+    load.imports[part.dir].intent_token = "t";
+    load.imports[part.dir].intent_unix_s = static_cast<int64_t>(std::time(nullptr));
+  }).ok());
+  auto task_ids = milvus_->Import(collection_, "", files);
+  ASSERT_TRUE(task_ids.ok()) << task_ids.status();
+
+  auto loaded = RunLoad(*milvus_, *storage_, *store_, Options());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(milvus_->CountRows(collection_).value(), 100);  // 125 if submitted again
+  EXPECT_EQ(store_->Snapshot().collections[0].load.imports.at(part.dir).task_ids, *task_ids);
 }
 
 TEST_F(LoadJobTest, FailedImportDropsTheCollectionItCreated) {

@@ -99,6 +99,9 @@ std::string ManifestToJson(const Manifest& m) {
     json imports = json::object();
     for (const auto& [dir, r] : c.load.imports) {
       imports[dir] = json{{"task_ids", r.task_ids}, {"completed", r.completed}, {"rows", r.rows}};
+      if (r.intent_unix_s != 0) {
+        imports[dir]["intent"] = json{{"token", r.intent_token}, {"unix_s", r.intent_unix_s}};
+      }
     }
     collections.push_back(json{
         {"name", c.schema.collection},
@@ -179,6 +182,10 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
         r.task_ids = ji.at("task_ids").get<std::vector<int64_t>>();
         r.completed = ji.at("completed").get<bool>();
         r.rows = ji.value("rows", int64_t{0});
+        if (ji.contains("intent")) {
+          r.intent_token = ji.at("intent").value("token", "");
+          r.intent_unix_s = ji.at("intent").value("unix_s", int64_t{0});
+        }
         c.load.imports[dir] = std::move(r);
       }
       m.collections.push_back(std::move(c));

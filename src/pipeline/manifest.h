@@ -34,6 +34,12 @@ struct TaskRecord {
 };
 
 struct ImportRecord {
+  // The intent to submit, written before the Import call: a run that dies before it records
+  // the task ids leaves this behind, and the next run looks for the task it may have
+  // submitted (by the part's files, created at or after `intent_unix_s`) before submitting
+  // again. `intent_token` names the attempt in logs; Milvus' gRPC Import cannot carry it.
+  std::string intent_token;
+  int64_t intent_unix_s = 0;
   std::vector<int64_t> task_ids;  // Milvus import task ids, once submitted
   bool completed = false;
   int64_t rows = 0;
