@@ -47,14 +47,10 @@ struct MigrationConfig {
   // loader.worker.*
   int loader_limit = 2;           // imports in flight
   int64_t import_timeout_s = 3600;  // loader.import.timeoutSeconds, per part
+  bool cleanup = false;           // loader.cleanup: delete dumped files after a verified load
 
   // retry.budgetSeconds: how long any one operation may keep retrying a connection-level
   // failure (Milvus, Elasticsearch, S3) before it fails.
-  int64_t retry_budget_s = 60;
-  bool cleanup = false;           // loader.cleanup: delete dumped files after a verified load
-
-  // retry.budgetSeconds: how long one call to a server (Milvus, Elasticsearch, S3) keeps
-  // retrying transient failures (unreachable, restarting, throttled) before it gives up.
   int64_t retry_budget_s = 60;
 
   // source.*
