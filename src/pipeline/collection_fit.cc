@@ -172,7 +172,8 @@ Status CheckExistingCollection(MilvusClient& milvus, const Schema& plan,
   }
   if (!append) {
     return absl::AlreadyExistsError(StrCat(
-        where, " already exists and holds ", rows, " rows; set target.create.collection."
+        "collection '", name, "' already exists in Milvus at ", milvus.endpoint(),
+        " and holds ", rows, " rows; set target.create.collection."
         "ifExists to append (adds the source's rows to those) or recreate (drops it first)"));
   }
   std::vector<std::string> diffs = SchemaDifferences(info.schema, plan);

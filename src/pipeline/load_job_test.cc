@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "pipeline/dump_job.h"
@@ -155,9 +156,17 @@ TEST_F(LoadJobTest, ResumedLoadFindsAnImportSubmittedButNotRecorded) {
 }
 
 TEST_F(LoadJobTest, FailedImportDropsTheCollectionItCreated) {
-  // A part whose file vanished after the dump.
+  // A part whose file was overwritten after the dump with bytes that are not .npy, at its
+  // recorded size (so the part check passes and Milvus itself refuses the import; a lost or
+  // truncated file is refused before any import, see PartCheckTest).
   const PartInfo part = store_->Snapshot().collections[0].tasks.at("t1").parts[1];
-  ASSERT_TRUE(storage_->Delete(part.files[1]).ok());
+  const std::filesystem::path damaged = dir_ / part.files[1];
+  const auto size = std::filesystem::file_size(damaged);
+  {
+    std::ofstream out(damaged, std::ios::binary | std::ios::trunc);
+    out << std::string(size, '\0');
+  }
+  ASSERT_EQ(std::filesystem::file_size(damaged), size);
   LoadOptions options = Options();
   options.workers = 1;
   auto loaded = RunLoad(*milvus_, *storage_, *store_, options);

@@ -55,7 +55,9 @@ TEST(PlanCheckTest, CollectionNamesMilvusRefusesNameTheNameTheOriginAndTheRule) 
     const std::string message = ErrorOf({PlanNamed(c.name)});
     EXPECT_THAT(message, HasSubstr(c.rule)) << c.name;
     EXPECT_THAT(message, HasSubstr("[target.create.collection.name]")) << c.name;
-    if (!c.name.empty() && c.name.size() < 20) EXPECT_THAT(message, HasSubstr("'" + c.name + "'"));
+    if (!c.name.empty() && c.name.size() < 20) {
+      EXPECT_THAT(message, HasSubstr("'" + c.name + "'"));
+    }
   }
 }
 

@@ -514,7 +514,8 @@ def test_killed_dump_continues_inside_its_slices(es8, numeric_index, testbed_s3,
             proc.wait()
             break
         time.sleep(0.005)
-    rerun = run(mm_binary, "dump", path)
+    # The killed dump's migration.lock is still live; the user knows that run is dead.
+    rerun = run(mm_binary, "dump", path, "--force-unlock")
     assert rerun.returncode == 0, rerun.describe()
     assert "resumes after the" in rerun.output, rerun.describe()
     assert dumped_ids(out) == sorted(expected["ids"].tolist())

@@ -28,7 +28,7 @@ import pytest
 from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, connections, utility
 
 from conftest import PORT_BASE, Testbed, read_env_file, run_testbed_sh
-from migration_yaml import faiss_config, run_command, write_yaml
+from migration_yaml import faiss_config, run_command, run_tool, write_yaml
 from test_faiss_e2e import write_idmap_index
 
 WINDOW = 10000  # ids read back per query (2.3 caps offset + limit at 16384)
@@ -187,7 +187,8 @@ def test_killed_between_submit_and_checkpoint(testbed_local, mm_binary, unique_c
                if "intent" in r and not r["task_ids"]]
     assert len(intents) == 1, manifest["collections"][0]["load"]
 
-    rerun = run_command(mm_binary, "start", config, timeout=300)
+    # The killed run's migration.lock is still live; the user knows that run is dead.
+    rerun = run_tool(mm_binary, "start", "--force-unlock", "-c", str(config), timeout=300)
     assert rerun.returncode == 0, rerun.describe()
     assert "submitted by an earlier run" in rerun.output, rerun.describe()
     assert_exact(bed.milvus_alias(), name, ids, vectors)
@@ -214,7 +215,8 @@ def test_append_into_own_collection_killed_after_submit(testbed_local, mm_binary
         overrides={"dumper.worker.partSizeMB": 1, "loader.worker.limit": 1,
                    "target.create.collection.ifExists": "append"}))
     start_and_kill_in_submit_window(mm_binary, config)
-    rerun = run_command(mm_binary, "start", config, timeout=300)
+    # The killed run's migration.lock is still live; the user knows that run is dead.
+    rerun = run_tool(mm_binary, "start", "--force-unlock", "-c", str(config), timeout=300)
     assert rerun.returncode == 0, rerun.describe()
     assert_exact(alias, name, ids, vectors, also=own)
 
