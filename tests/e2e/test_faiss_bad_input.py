@@ -208,8 +208,9 @@ def test_milvus_unreachable(index_files, testbed_s3, mm_binary, unique_collectio
     name = unique_collection(testbed_s3)
     endpoint = f"127.0.0.1:{closed_port()}"
 
+    # The retry budget (default 60 s) bounds how long an unreachable Milvus is waited for.
     run = start(testbed_s3, mm_binary, tmp_path, index_files["good"], name,
-                {"target.milvus2x.endpoint": endpoint})
+                {"target.milvus2x.endpoint": endpoint, "retry.budgetSeconds": 5})
 
     assert_failed(run, endpoint, "unreachable")
     assert run.seconds < 35, f"gave up only after {run.seconds:.0f}s"
