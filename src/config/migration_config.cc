@@ -14,7 +14,14 @@
 namespace mm {
 namespace {
 
-Status ReadRemote(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
+std::string TrimLeadingSlashes(std::string s) {
+  while (!s.empty() && s.front() == '/') s.erase(s.begin());
+  return s;
+}
+
+}  // namespace
+
+Status ReadRemoteConfig(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
   RETURN_IF_ERROR(r.Get(prefix + ".cloud", &out->cloud));
   RETURN_IF_ERROR(r.Get(prefix + ".endpoint", &out->endpoint));
   RETURN_IF_ERROR(r.Get(prefix + ".region", &out->region));
@@ -27,7 +34,8 @@ Status ReadRemote(const ConfigReader& r, const std::string& prefix, RemoteConfig
   return absl::OkStatus();
 }
 
-Status ValidateRemote(const ConfigReader& r, const std::string& prefix, const RemoteConfig& rc) {
+Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
+                         const RemoteConfig& rc) {
   if (rc.endpoint.empty()) return r.Invalid(prefix + ".endpoint", "must be set (host:port)");
   if (rc.bucket.empty()) return r.Invalid(prefix + ".bucket", "must be set");
   if (rc.cloud != "aws" && rc.cloud != "minio" && rc.cloud != "s3") {
@@ -40,13 +48,6 @@ Status ValidateRemote(const ConfigReader& r, const std::string& prefix, const Re
   }
   return absl::OkStatus();
 }
-
-std::string TrimLeadingSlashes(std::string s) {
-  while (!s.empty() && s.front() == '/') s.erase(s.begin());
-  return s;
-}
-
-}  // namespace
 
 Status ReadReaderBufferKb(const ConfigReader& r, MigrationConfig* shared) {
   return r.GetIntInRange("dumper.worker.reader.bufferSize", &shared->reader_buffer_kb, 1,
@@ -99,10 +100,8 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
                                   kMaxRetryBudgetS, "seconds"));
   RETURN_IF_ERROR(r.Get("loader.cleanup", &c.cleanup));
 
-  RETURN_IF_ERROR(r.Get("source.mode", &c.source_mode));
-  RETURN_IF_ERROR(ReadRemote(r, "source.remote", &c.source_remote));
   RETURN_IF_ERROR(r.Get("target.mode", &c.target_mode));
-  RETURN_IF_ERROR(ReadRemote(r, "target.remote", &c.target_remote));
+  RETURN_IF_ERROR(ReadRemoteConfig(r, "target.remote", &c.target_remote));
   RETURN_IF_ERROR(r.Get("target.milvus2x.endpoint", &c.milvus_endpoint));
   RETURN_IF_ERROR(r.Get("target.milvus2x.username", &c.milvus_username));
   RETURN_IF_ERROR(r.Get("target.milvus2x.password", &c.milvus_password));
@@ -124,8 +123,12 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
 
   // The source. workMode is optional for us: the keys present name the kind (a faissFile
   // FAISS, a tablesDir or meta.mode Milvus 1.x, a source.es section Elasticsearch).
-  if (c.source_mode != "local" && c.source_mode != "remote") {
-    return r.Invalid("source.mode", StrCat("expected local or remote, got '", c.source_mode, "'"));
+  // source.mode names the section (source.local / source.remote) the file-based kinds read
+  // and recognise; checked here for every kind, as before the kinds had their own parsers.
+  std::string source_mode = "local";
+  RETURN_IF_ERROR(r.Get("source.mode", &source_mode));
+  if (source_mode != "local" && source_mode != "remote") {
+    return r.Invalid("source.mode", StrCat("expected local or remote, got '", source_mode, "'"));
   }
   const SourceKind* kind = nullptr;
   if (c.work_mode.empty()) {
@@ -143,8 +146,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     }
   }
   ASSIGN_OR_RETURN(c.source, kind->parse(r, &c));
-  if (c.source_mode == "remote") RETURN_IF_ERROR(ValidateRemote(r, "source.remote", c.source_remote));
-
 
   // Target.
   if (c.target_mode == "local") {
@@ -154,7 +155,7 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     // Milvus opens local import files by absolute path.
     c.output_dir = (std::filesystem::absolute(dir) / "migration").lexically_normal().string();
   } else if (c.target_mode == "remote") {
-    RETURN_IF_ERROR(ValidateRemote(r, "target.remote", c.target_remote));
+    RETURN_IF_ERROR(CheckRemoteConfig(r, "target.remote", c.target_remote));
     std::string dir;
     RETURN_IF_ERROR(r.Get("target.remote.outputDir", &dir));
     dir = TrimLeadingSlashes(dir);

@@ -60,11 +60,6 @@ struct MigrationConfig {
   // failure (Milvus, Elasticsearch, S3) before it fails.
   int64_t retry_budget_s = 60;
 
-  // source.mode and source.remote: where a file-based source (a FAISS file, the 1.x tables
-  // and meta.json) is read from. Shared by those kinds, and checked for every kind as before.
-  std::string source_mode = "local";  // local | remote
-  RemoteConfig source_remote;
-
   // The source's own section, as its kind's parser in src/sources/registry.cc returns it;
   // only that kind's opener looks inside. Never null in a parsed config.
   std::shared_ptr<const SourceConfig> source;
@@ -101,6 +96,12 @@ struct MigrationConfig {
 };
 
 class ConfigReader;
+
+// Reads a bucket section ("source.remote", "target.remote"); type errors name the key.
+Status ReadRemoteConfig(const ConfigReader& r, const std::string& prefix, RemoteConfig* out);
+// Checks that a bucket section names a usable bucket; errors name the key.
+Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
+                         const RemoteConfig& remote);
 
 // Reads dumper.worker.reader.bufferSize in KB into shared->reader_buffer_kb: for the source
 // parsers whose kind reads it so.

@@ -9,10 +9,12 @@
 #include "config/migration_config.h"
 #include "sources/registry.h"
 #include "sources/source_config.h"
+#include "sources/source_files.h"
 
 namespace mm {
 
 struct FaissConfig final : SourceConfig {
+  SourceLocation location;  // source.mode, source.remote
   std::string faiss_file;  // source.local.faissFile or source.remote.faissFile
   // source.faiss.allowTrailingBytes: accept (with a warning) bytes after the end of the
   // FAISS index instead of refusing the file as damaged.

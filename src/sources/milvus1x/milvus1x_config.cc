@@ -15,16 +15,16 @@
 namespace mm {
 namespace {
 
-std::string TablesDirKey(const MigrationConfig& shared) {
-  return "source." + shared.source_mode + ".tablesDir";
+std::string TablesDirKey(const std::string& source_mode) {
+  return "source." + source_mode + ".tablesDir";
 }
 
 // meta.* as the Go tool reads it, and its older spelling under source.local.meta.*.
-Status ReadMeta(const ConfigReader& r, const MigrationConfig& shared, Milvus1xConfig* c) {
+Status ReadMeta(const ConfigReader& r, Milvus1xConfig* c) {
   const bool legacy = !r.Has("meta.mode") && r.Has("source.local.meta.mode");
   const std::string prefix = legacy ? "source.local.meta." : "meta.";
   RETURN_IF_ERROR(r.Get(prefix + "mode", &c->meta_mode));
-  if (c->meta_mode.empty() && shared.source_mode == "remote" && r.Has("source.remote.metaFile")) {
+  if (c->meta_mode.empty() && c->location.mode == "remote" && r.Has("source.remote.metaFile")) {
     c->meta_mode = "remote";
   }
   struct ModeKey {
@@ -46,7 +46,7 @@ Status ReadMeta(const ConfigReader& r, const MigrationConfig& shared, Milvus1xCo
     if (c->meta_mode != m.mode) continue;
     RETURN_IF_ERROR(r.Get(m.key, m.value));
     if (m.value->empty()) return r.Invalid(m.key, StrCat("must be set: ", m.what));
-    if (c->meta_mode == "remote" && shared.source_mode != "remote") {
+    if (c->meta_mode == "remote" && c->location.mode != "remote") {
       return r.Invalid("meta.mode", "remote reads the meta.json from source.remote's bucket, "
                                     "so it needs source.mode: remote");
     }
@@ -59,8 +59,8 @@ Status ReadMeta(const ConfigReader& r, const MigrationConfig& shared, Milvus1xCo
 
 Result<std::shared_ptr<Storage>> OpenTablesDir(const Milvus1xConfig& config,
                                                const MigrationConfig& shared) {
-  if (shared.source_mode == "remote") {
-    ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(shared, config.tables_dir));
+  if (config.location.mode == "remote") {
+    ASSIGN_OR_RETURN(auto bucket, OpenSourceBucket(shared, config.location, config.tables_dir));
     return std::shared_ptr<Storage>(std::move(bucket));
   }
   std::error_code ec;
@@ -75,24 +75,26 @@ Result<std::shared_ptr<Storage>> OpenTablesDir(const Milvus1xConfig& config,
 
 }  // namespace
 
-bool RecogniseMilvus1xConfig(const ConfigReader& r, const MigrationConfig& shared) {
+bool RecogniseMilvus1xConfig(const ConfigReader& r, const MigrationConfig& /*shared*/) {
   if (r.Has("source.es")) return false;
   std::string tables_dir;
   // A malformed tablesDir still names 1.x, so that its parser reports the key.
-  return !r.Get(TablesDirKey(shared), &tables_dir).ok() || !tables_dir.empty() ||
+  return !r.Get(TablesDirKey(SourceModeOf(r)), &tables_dir).ok() || !tables_dir.empty() ||
          r.Has("meta.mode");
 }
 
 Result<std::shared_ptr<const SourceConfig>> ParseMilvus1xConfig(ConfigReader& r,
                                                                 MigrationConfig* shared) {
   auto c = std::make_shared<Milvus1xConfig>();
-  const std::string tables_key = TablesDirKey(*shared);
+  RETURN_IF_ERROR(ReadSourceLocation(r, &c->location));
+  const std::string tables_key = TablesDirKey(c->location.mode);
   RETURN_IF_ERROR(r.Get(tables_key, &c->tables_dir));
   RETURN_IF_ERROR(ReadReaderBufferKb(r, shared));
   if (c->tables_dir.empty()) {
     return r.Invalid(tables_key, "must name the Milvus 1.x tables directory (<milvus>/db/tables)");
   }
-  RETURN_IF_ERROR(ReadMeta(r, *shared, c.get()));
+  RETURN_IF_ERROR(ReadMeta(r, c.get()));
+  RETURN_IF_ERROR(CheckSourceLocation(r, c->location));
   // A 1.x instance names its own collections: target.create.collection.name is not needed.
   RETURN_IF_ERROR(r.Get("target.create.collection.nameMap", &c->collection_name_map));
   RETURN_IF_ERROR(r.Get("target.create.partition.nameMap", &c->partition_name_map));
@@ -115,7 +117,7 @@ Result<Milvus1xMetaRead> ReadMilvus1xMeta(const Milvus1xConfig& config,
     if (config.meta_mode == "local") {
       ASSIGN_OR_RETURN(file, OpenLocalFile(config.meta_local_file));
     } else {
-      ASSIGN_OR_RETURN(bucket, OpenSourceBucket(shared, ""));
+      ASSIGN_OR_RETURN(bucket, OpenSourceBucket(shared, config.location, ""));
       std::string key = config.meta_remote_file;
       while (!key.empty() && key.front() == '/') key.erase(key.begin());
       ASSIGN_OR_RETURN(file, bucket->OpenRead(key));

@@ -12,10 +12,12 @@
 #include "sources/milvus1x/milvus1x_meta.h"
 #include "sources/registry.h"
 #include "sources/source_config.h"
+#include "sources/source_files.h"
 
 namespace mm {
 
 struct Milvus1xConfig final : SourceConfig {
+  SourceLocation location;       // source.mode, source.remote: where tables and meta.json are
   std::string tables_dir;        // source.local.tablesDir or source.remote.tablesDir
   std::string meta_mode;         // meta.mode: sqlite | mysql | local | remote (mock -> local)
   std::string meta_sqlite_file;  // meta.sqliteFile
@@ -36,7 +38,7 @@ Result<std::shared_ptr<const SourceConfig>> ParseMilvus1xConfig(ConfigReader& r,
                                                                 MigrationConfig* shared);
 
 // Milvus 1.x metadata from where meta.* says (sqlite, mysql, a local or remote meta.json).
-// `shared` gives source.remote for a remote meta.json.
+// `shared` gives the retry budget for a remote meta.json.
 struct Milvus1xMetaRead {
   Milvus1xMeta meta;
   std::string origin;  // for messages and the manifest: "sqlite /db/meta.sqlite"
