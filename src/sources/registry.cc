@@ -1,5 +1,7 @@
 #include "sources/registry.h"
 
+#include <iterator>
+
 #include "sources/elasticsearch/elasticsearch_config.h"
 #include "sources/faiss/faiss_config.h"
 #include "sources/milvus1x/milvus1x_config.h"
