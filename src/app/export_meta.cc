@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "app/endpoints.h"
 #include "sources/milvus1x/meta_json.h"
+#include "sources/milvus1x/milvus1x_config.h"
 #include "storage/local_storage.h"
 
 namespace mm {
@@ -17,13 +17,14 @@ Result<std::string> ExportMilvus1xMeta(const ExportMetaRequest& request) {
   if (request.output_dir.empty()) {
     return absl::InvalidArgumentError("export: -o/--output DIR is required");
   }
-  // The config model already knows how to read either store.
-  MigrationConfig config;
-  config.config_path = "export";
+  // The 1.x source already knows how to read either store.
+  MigrationConfig shared;
+  shared.config_path = "export";
+  Milvus1xConfig config;
   config.meta_mode = request.sqlite_file.empty() ? "mysql" : "sqlite";
   config.meta_sqlite_file = request.sqlite_file;
   config.meta_mysql_url = request.mysql_url;
-  ASSIGN_OR_RETURN(Milvus1xMetaRead read, ReadMilvus1xMeta(config));
+  ASSIGN_OR_RETURN(Milvus1xMetaRead read, ReadMilvus1xMeta(config, shared));
 
   ASSIGN_OR_RETURN(auto dir, LocalStorage::Open(request.output_dir));
   ASSIGN_OR_RETURN(auto file, dir->OpenWrite("meta.json"));

@@ -11,6 +11,7 @@
 #include "pipeline/dump_job.h"
 #include "pipeline/load_job.h"
 #include "pipeline/output_lock.h"
+#include "sources/registry.h"
 
 namespace mm {
 namespace {

@@ -9,11 +9,19 @@
 
 #include "config/config_limits.h"
 #include "config/config_reader.h"
+#include "sources/registry.h"
 
 namespace mm {
 namespace {
 
-Status ReadRemote(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
+std::string TrimLeadingSlashes(std::string s) {
+  while (!s.empty() && s.front() == '/') s.erase(s.begin());
+  return s;
+}
+
+}  // namespace
+
+Status ReadRemoteConfig(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
   RETURN_IF_ERROR(r.Get(prefix + ".cloud", &out->cloud));
   RETURN_IF_ERROR(r.Get(prefix + ".endpoint", &out->endpoint));
   RETURN_IF_ERROR(r.Get(prefix + ".region", &out->region));
@@ -26,7 +34,8 @@ Status ReadRemote(const ConfigReader& r, const std::string& prefix, RemoteConfig
   return absl::OkStatus();
 }
 
-Status ValidateRemote(const ConfigReader& r, const std::string& prefix, const RemoteConfig& rc) {
+Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
+                         const RemoteConfig& rc) {
   if (rc.endpoint.empty()) return r.Invalid(prefix + ".endpoint", "must be set (host:port)");
   if (rc.bucket.empty()) return r.Invalid(prefix + ".bucket", "must be set");
   if (rc.cloud != "aws" && rc.cloud != "minio" && rc.cloud != "s3") {
@@ -40,54 +49,10 @@ Status ValidateRemote(const ConfigReader& r, const std::string& prefix, const Re
   return absl::OkStatus();
 }
 
-// meta.* as the Go tool reads it, and its older spelling under source.local.meta.*.
-Status ReadMilvus1xSource(const ConfigReader& r, MigrationConfig* c) {
-  const std::string tables_key = "source." + c->source_mode + ".tablesDir";
-  if (c->tables_dir.empty()) {
-    return r.Invalid(tables_key, "must name the Milvus 1.x tables directory (<milvus>/db/tables)");
-  }
-  const bool legacy = !r.Has("meta.mode") && r.Has("source.local.meta.mode");
-  const std::string prefix = legacy ? "source.local.meta." : "meta.";
-  RETURN_IF_ERROR(r.Get(prefix + "mode", &c->meta_mode));
-  if (c->meta_mode.empty() && c->source_mode == "remote" && r.Has("source.remote.metaFile")) {
-    c->meta_mode = "remote";
-  }
-  struct ModeKey {
-    const char* mode;
-    std::string key;
-    std::string* value;
-    const char* what;
-  };
-  const ModeKey modes[] = {
-      {"sqlite", prefix + "sqliteFile", &c->meta_sqlite_file, "the 1.x meta.sqlite file"},
-      {"mysql", legacy ? prefix + "mysql.url" : prefix + "mysqlUrl", &c->meta_mysql_url,
-       "the MySQL DSN, user:password@tcp(host:3306)/milvus"},
-      {"local", prefix + "localFile", &c->meta_local_file, "a meta.json made by `export`"},
-      {"mock", prefix + "mockFile", &c->meta_local_file, "a meta.json made by `export`"},
-      {"remote", r.Has("meta.remoteMetaFile") ? "meta.remoteMetaFile" : "source.remote.metaFile",
-       &c->meta_remote_file, "the key of a meta.json in source.remote.bucket"},
-  };
-  for (const auto& m : modes) {
-    if (c->meta_mode != m.mode) continue;
-    RETURN_IF_ERROR(r.Get(m.key, m.value));
-    if (m.value->empty()) return r.Invalid(m.key, StrCat("must be set: ", m.what));
-    if (c->meta_mode == "remote" && c->source_mode != "remote") {
-      return r.Invalid("meta.mode", "remote reads the meta.json from source.remote's bucket, "
-                                    "so it needs source.mode: remote");
-    }
-    if (c->meta_mode == "mock") c->meta_mode = "local";
-    return absl::OkStatus();
-  }
-  return r.Invalid(prefix + "mode", StrCat("expected sqlite, mysql, local or remote, got '",
-                                           c->meta_mode, "'"));
+Status ReadReaderBufferKb(const ConfigReader& r, MigrationConfig* shared) {
+  return r.GetIntInRange("dumper.worker.reader.bufferSize", &shared->reader_buffer_kb, 1,
+                         int64_t{1} << 20, "KB");
 }
-
-std::string TrimLeadingSlashes(std::string s) {
-  while (!s.empty() && s.front() == '/') s.erase(s.begin());
-  return s;
-}
-
-}  // namespace
 
 Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
                                              const std::string& path) {
@@ -135,10 +100,8 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
                                   kMaxRetryBudgetS, "seconds"));
   RETURN_IF_ERROR(r.Get("loader.cleanup", &c.cleanup));
 
-  RETURN_IF_ERROR(r.Get("source.mode", &c.source_mode));
-  RETURN_IF_ERROR(ReadRemote(r, "source.remote", &c.source_remote));
   RETURN_IF_ERROR(r.Get("target.mode", &c.target_mode));
-  RETURN_IF_ERROR(ReadRemote(r, "target.remote", &c.target_remote));
+  RETURN_IF_ERROR(ReadRemoteConfig(r, "target.remote", &c.target_remote));
   RETURN_IF_ERROR(r.Get("target.milvus2x.endpoint", &c.milvus_endpoint));
   RETURN_IF_ERROR(r.Get("target.milvus2x.username", &c.milvus_username));
   RETURN_IF_ERROR(r.Get("target.milvus2x.password", &c.milvus_password));
@@ -158,55 +121,31 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   std::string if_exists = "fail";
   RETURN_IF_ERROR(r.Get("target.create.collection.ifExists", &if_exists));
 
-  // Sources. workMode is optional for us: a faissFile names the FAISS source, a tablesDir
-  // or meta.mode a Milvus 1.x one.
-  if (c.source_mode != "local" && c.source_mode != "remote") {
-    return r.Invalid("source.mode", StrCat("expected local or remote, got '", c.source_mode, "'"));
+  // The source. workMode is optional for us: the keys present name the kind (a faissFile
+  // FAISS, a tablesDir or meta.mode Milvus 1.x, a source.es section Elasticsearch).
+  // source.mode names the section (source.local / source.remote) the file-based kinds read
+  // and recognise; checked here for every kind, as before the kinds had their own parsers.
+  std::string source_mode = "local";
+  RETURN_IF_ERROR(r.Get("source.mode", &source_mode));
+  if (source_mode != "local" && source_mode != "remote") {
+    return r.Invalid("source.mode", StrCat("expected local or remote, got '", source_mode, "'"));
   }
-  const std::string faiss_key = "source." + c.source_mode + ".faissFile";
-  const std::string tables_key = "source." + c.source_mode + ".tablesDir";
-  RETURN_IF_ERROR(r.Get(faiss_key, &c.faiss_file));
-  RETURN_IF_ERROR(r.Get(tables_key, &c.tables_dir));
-  if (c.work_mode.empty() && !c.faiss_file.empty()) c.work_mode = "faiss";
-  if (c.work_mode.empty() && r.Has("source.es")) c.work_mode = "elasticsearch";
-  if (c.work_mode.empty() && (!c.tables_dir.empty() || r.Has("meta.mode"))) {
-    c.work_mode = "milvus1x";
-  }
+  const SourceKind* kind = nullptr;
   if (c.work_mode.empty()) {
-    return r.Invalid("dumper.worker.workMode", "must be set (faiss, milvus1x or elasticsearch)");
-  }
-  // For Elasticsearch the Go tool reads reader.bufferSize as documents a page, not KB.
-  if (c.work_mode == "elasticsearch") {
-    RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.reader.bufferSize", &c.reader_buffer_kb, 1,
-                                    kMaxEsPageDocs, "documents a page"));
-  } else {
-    RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.reader.bufferSize", &c.reader_buffer_kb, 1,
-                                    int64_t{1} << 20, "KB"));
-  }
-  if (c.work_mode == "faiss") {
-    if (c.faiss_file.empty()) return r.Invalid(faiss_key, "must name the FAISS index file");
-    RETURN_IF_ERROR(r.Get("source.faiss.allowTrailingBytes", &c.faiss_allow_trailing_bytes));
-  } else if (c.work_mode == "milvus1x") {
-    RETURN_IF_ERROR(ReadMilvus1xSource(r, &c));
-  } else if (c.work_mode == "elasticsearch") {
-    RETURN_IF_ERROR(ReadElasticsearchConfig(r, &c.es));
-    // meta.invalidDocs is ES's older name for dumper.invalidRows: either sets both.
-    if (r.Has("meta.invalidDocs") && r.Has("dumper.invalidRows") &&
-        c.es.skip_invalid_docs != c.skip_invalid_rows) {
-      return r.Invalid("dumper.invalidRows",
-                       "and [meta.invalidDocs] disagree; they are the same setting: set one");
+    kind = RecogniseSourceKind(r, c);
+    if (kind == nullptr) {
+      return r.Invalid("dumper.worker.workMode", StrCat("must be set (", SourceKindNames(), ")"));
     }
-    if (r.Has("meta.invalidDocs")) c.skip_invalid_rows = c.es.skip_invalid_docs;
-    c.es.skip_invalid_docs = c.skip_invalid_rows;
-    if (r.Has("dumper.worker.reader.bufferSize")) c.es.batch_docs = c.reader_buffer_kb;
-    if (c.es.slices == 0) c.es.slices = c.dumper_limit;
+    c.work_mode = kind->work_mode;
   } else {
-    return r.Invalid("dumper.worker.workMode",
-                     StrCat("'", c.work_mode, "' is not supported by this build; expected "
-                            "faiss, milvus1x or elasticsearch"));
+    kind = FindSourceKind(c.work_mode);
+    if (kind == nullptr) {
+      return r.Invalid("dumper.worker.workMode",
+                       StrCat("'", c.work_mode, "' is not supported by this build; expected ",
+                              SourceKindNames()));
+    }
   }
-  if (c.source_mode == "remote") RETURN_IF_ERROR(ValidateRemote(r, "source.remote", c.source_remote));
-
+  ASSIGN_OR_RETURN(c.source, kind->parse(r, &c));
 
   // Target.
   if (c.target_mode == "local") {
@@ -216,7 +155,7 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     // Milvus opens local import files by absolute path.
     c.output_dir = (std::filesystem::absolute(dir) / "migration").lexically_normal().string();
   } else if (c.target_mode == "remote") {
-    RETURN_IF_ERROR(ValidateRemote(r, "target.remote", c.target_remote));
+    RETURN_IF_ERROR(CheckRemoteConfig(r, "target.remote", c.target_remote));
     std::string dir;
     RETURN_IF_ERROR(r.Get("target.remote.outputDir", &dir));
     dir = TrimLeadingSlashes(dir);
@@ -226,12 +165,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     return r.Invalid("target.mode", StrCat("expected local or remote, got '", c.target_mode, "'"));
   }
 
-  // A 1.x instance names its own collections; the Go tool ignores this key there too.
-  if (c.collection.empty() && c.work_mode == "faiss") {
-    return r.Invalid("target.create.collection.name", "must be set");
-  }
-  RETURN_IF_ERROR(r.Get("target.create.collection.nameMap", &c.collection_name_map));
-  RETURN_IF_ERROR(r.Get("target.create.partition.nameMap", &c.partition_name_map));
   static const char* kMetrics[] = {"", "L2", "IP", "COSINE", "HAMMING", "JACCARD",
                                    "TANIMOTO", "SUBSTRUCTURE", "SUPERSTRUCTURE"};
   bool metric_ok = false;

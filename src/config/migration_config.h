@@ -1,14 +1,17 @@
 // The migration.yaml model: the Go tool's schema unchanged, plus our own documented keys
 // (README "Configuration"). Parsed once, validated with errors that name the key at fault.
+// MigrationConfig holds what every migration shares; each source's own section is parsed by
+// its folder (src/sources/<kind>/<kind>_config.h) through src/sources/registry.h.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "config/elasticsearch_config.h"
 #include "core/status.h"
+#include "sources/source_config.h"
 
 namespace mm {
 
@@ -31,8 +34,12 @@ struct MigrationConfig {
   std::string config_path;  // the file this came from, for messages
 
   // dumper.worker.*
-  std::string work_mode;  // faiss, milvus1x or elasticsearch (inferred from source keys if absent)
+  // The source kind's name in src/sources/registry.cc (faiss, milvus1x or elasticsearch);
+  // recognised from the source keys if absent.
+  std::string work_mode;
   int dumper_limit = 2;           // tasks dumped concurrently
+  // dumper.worker.reader.bufferSize: KB, but documents a page for Elasticsearch (as the Go
+  // tool); each source's parser reads it.
   int64_t reader_buffer_kb = 1024;
   int64_t writer_buffer_kb = 1024;
   int64_t part_size_mb = 1024;    // dumper.worker.partSizeMB: bytes of one import part
@@ -53,32 +60,15 @@ struct MigrationConfig {
   // failure (Milvus, Elasticsearch, S3) before it fails.
   int64_t retry_budget_s = 60;
 
-  // source.*
-  std::string source_mode = "local";  // local | remote
-  std::string faiss_file;             // source.local.faissFile or source.remote.faissFile
-  RemoteConfig source_remote;
-  // source.faiss.allowTrailingBytes: accept (with a warning) bytes after the end of the
-  // FAISS index instead of refusing the file as damaged.
-  bool faiss_allow_trailing_bytes = false;
+  // The source's own section, as its kind's parser in src/sources/registry.cc returns it;
+  // only that kind's opener looks inside. Never null in a parsed config.
+  std::shared_ptr<const SourceConfig> source;
 
-  // Milvus 1.x (workMode milvus1x): where its segments and its metadata are.
-  std::string tables_dir;        // source.local.tablesDir or source.remote.tablesDir
-  std::string meta_mode;         // meta.mode: sqlite | mysql | local | mock | remote
-  std::string meta_sqlite_file;  // meta.sqliteFile
-  std::string meta_mysql_url;    // meta.mysqlUrl (Go driver DSN)
-  std::string meta_local_file;   // meta.localFile (meta.mockFile for mock): a meta.json
-  std::string meta_remote_file;  // meta.remoteMetaFile: a meta.json in source.remote's bucket
-  // Only these 1.x collections (`dump --col a,b`); empty means all.
+  // Given on the command line, not in the file:
+  // only these source collections (`dump --col a,b`; Milvus 1.x); empty means all.
   std::vector<std::string> collections;
   // Take over the output's migration.lock even if it has not expired (`--force-unlock`).
   bool force_unlock = false;
-  // 1.x names to 2.x names, for names 2.x rejects or that should change
-  // (target.create.collection.nameMap, target.create.partition.nameMap: tag -> name).
-  std::map<std::string, std::string> collection_name_map;
-  std::map<std::string, std::string> partition_name_map;
-
-  // Elasticsearch (workMode elasticsearch).
-  ElasticsearchConfig es;
 
   // target.*
   std::string target_mode = "remote";  // local | remote
@@ -104,6 +94,18 @@ struct MigrationConfig {
   std::map<std::string, std::string> index_params;
   bool load_collection = false;  // target.create.loadCollection: load it for search after
 };
+
+class ConfigReader;
+
+// Reads a bucket section ("source.remote", "target.remote"); type errors name the key.
+Status ReadRemoteConfig(const ConfigReader& r, const std::string& prefix, RemoteConfig* out);
+// Checks that a bucket section names a usable bucket; errors name the key.
+Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
+                         const RemoteConfig& remote);
+
+// Reads dumper.worker.reader.bufferSize in KB into shared->reader_buffer_kb: for the source
+// parsers whose kind reads it so.
+Status ReadReaderBufferKb(const ConfigReader& r, MigrationConfig* shared);
 
 // Parses YAML text; `path` names the file in messages.
 Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,

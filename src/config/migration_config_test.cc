@@ -6,9 +6,19 @@
 #include <cstdint>
 
 #include "config/config_limits.h"
+#include "sources/faiss/faiss_config.h"
+#include "sources/milvus1x/milvus1x_config.h"
 
 namespace mm {
 namespace {
+
+// The source section a parse returned, as its kind's config (throws std::bad_cast if not).
+const Milvus1xConfig& Milvus1x(const MigrationConfig& c) {
+  return dynamic_cast<const Milvus1xConfig&>(*c.source);
+}
+const FaissConfig& Faiss(const MigrationConfig& c) {
+  return dynamic_cast<const FaissConfig&>(*c.source);
+}
 
 // The Go tool's FAISS example, unchanged.
 constexpr char kGoFaissExample[] = R"(
@@ -103,9 +113,9 @@ TEST(MigrationConfigTest, ParsesGoToolMilvus1xSqliteExample) {
   auto c = ParseMigrationConfig(kGoMilvus1xSqlite, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->work_mode, "milvus1x");
-  EXPECT_EQ(c->meta_mode, "sqlite");
-  EXPECT_EQ(c->meta_sqlite_file, "/db/meta.sqlite");
-  EXPECT_EQ(c->tables_dir, "/db/tables/");
+  EXPECT_EQ(Milvus1x(*c).meta_mode, "sqlite");
+  EXPECT_EQ(Milvus1x(*c).meta_sqlite_file, "/db/meta.sqlite");
+  EXPECT_EQ(Milvus1x(*c).tables_dir, "/db/tables/");
   EXPECT_EQ(c->dumper_limit, 20);
   EXPECT_EQ(c->output_dir, "output/migration");
   EXPECT_TRUE(c->collection.empty());  // 1.x names its own collections
@@ -116,16 +126,16 @@ TEST(MigrationConfigTest, Milvus1xMetaModes) {
                               "  mode: mysql\n  mysqlUrl: \"user:password@tcp(localhost:3306)/milvus?charset=utf8mb4&parseTime=True&loc=Local\"");
   auto c = ParseMigrationConfig(mysql, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->meta_mode, "mysql");
-  EXPECT_EQ(c->meta_mysql_url,
+  EXPECT_EQ(Milvus1x(*c).meta_mode, "mysql");
+  EXPECT_EQ(Milvus1x(*c).meta_mysql_url,
             "user:password@tcp(localhost:3306)/milvus?charset=utf8mb4&parseTime=True&loc=Local");
 
   std::string local = Replace(kGoMilvus1xSqlite, "  sqliteFile: /db/meta.sqlite", "  localFile: /x/meta.json");
   local = Replace(local, "mode: sqlite ", "mode: local ");
   c = ParseMigrationConfig(local, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->meta_mode, "local");
-  EXPECT_EQ(c->meta_local_file, "/x/meta.json");
+  EXPECT_EQ(Milvus1x(*c).meta_mode, "local");
+  EXPECT_EQ(Milvus1x(*c).meta_local_file, "/x/meta.json");
 
   // The key a mode needs is named when missing.
   std::string missing = Replace(kGoMilvus1xSqlite, "  sqliteFile: /db/meta.sqlite\n", "");
@@ -152,8 +162,8 @@ TEST(MigrationConfigTest, Milvus1xLegacyMetaKeys) {
   legacy = Replace(legacy, "    tablesDir: /db/tables/", "    meta:\n      mode: mock\n      mockFile: ./testfiles/milvus1x/test1w/meta.json\n    tablesDir: /db/tables/");
   auto c = ParseMigrationConfig(legacy, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->meta_mode, "local");
-  EXPECT_EQ(c->meta_local_file, "./testfiles/milvus1x/test1w/meta.json");
+  EXPECT_EQ(Milvus1x(*c).meta_mode, "local");
+  EXPECT_EQ(Milvus1x(*c).meta_local_file, "./testfiles/milvus1x/test1w/meta.json");
 }
 
 TEST(MigrationConfigTest, Milvus1xNameMaps) {
@@ -163,8 +173,8 @@ TEST(MigrationConfigTest, Milvus1xNameMaps) {
                              "  milvus2x: # milvus2x connect info");
   auto c = ParseMigrationConfig(yaml, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->collection_name_map.at("old-name"), "new_name");
-  EXPECT_EQ(c->partition_name_map.at("2023"), "y2023");
+  EXPECT_EQ(Milvus1x(*c).collection_name_map.at("old-name"), "new_name");
+  EXPECT_EQ(Milvus1x(*c).partition_name_map.at("2023"), "y2023");
 }
 
 TEST(MigrationConfigTest, ParsesGoToolFaissExample) {
@@ -173,7 +183,7 @@ TEST(MigrationConfigTest, ParsesGoToolFaissExample) {
   EXPECT_EQ(c->work_mode, "faiss");
   EXPECT_EQ(c->dumper_limit, 20);
   EXPECT_EQ(c->loader_limit, 20);
-  EXPECT_EQ(c->faiss_file, "/data/faiss.index");
+  EXPECT_EQ(Faiss(*c).faiss_file, "/data/faiss.index");
   EXPECT_EQ(c->target_mode, "remote");
   EXPECT_EQ(c->output_dir, "output/migration");
   EXPECT_EQ(c->target_remote.endpoint, "127.0.0.1:9000");
@@ -199,13 +209,13 @@ TEST(MigrationConfigTest, WorkModeInferredFromFaissFile) {
 TEST(MigrationConfigTest, FaissAllowTrailingBytes) {
   auto c = ParseMigrationConfig(kGoFaissExample, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_FALSE(c->faiss_allow_trailing_bytes);
+  EXPECT_FALSE(Faiss(*c).allow_trailing_bytes);
   const std::string with = Replace(kGoFaissExample, "    faissFile: /data/faiss.index",
                                    "    faissFile: /data/faiss.index\n"
                                    "  faiss:\n    allowTrailingBytes: true");
   c = ParseMigrationConfig(with, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE(c->faiss_allow_trailing_bytes);
+  EXPECT_TRUE(Faiss(*c).allow_trailing_bytes);
   ExpectInvalid(Replace(with, "allowTrailingBytes: true", "allowTrailingBytes: sometimes"),
                 "source.faiss.allowTrailingBytes");
 }

@@ -1,7 +1,7 @@
 // A source system, seen by the pipeline: it describes the collections it holds, splits its
 // data into independent tasks, and opens each task as a stream of batches.
-// Adding a source means adding a folder under src/sources/ and registering it in
-// source_registry.cc; nothing else changes.
+// Adding a source means adding a folder under src/sources/ (its config, parser, opener and
+// Source) and one line in the table of src/sources/registry.cc; nothing else changes.
 #pragma once
 
 #include <cstdint>

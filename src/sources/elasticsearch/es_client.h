@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "config/elasticsearch_config.h"
 #include "core/status.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 
 namespace mm {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "config/elasticsearch_config.h"
 #include "core/status.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 
 namespace mm {
 

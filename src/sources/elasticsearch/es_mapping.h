@@ -6,8 +6,8 @@
 #include <set>
 #include <string>
 
-#include "config/elasticsearch_config.h"
 #include "core/status.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 
 namespace mm {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "config/elasticsearch_config.h"
 #include "core/schema.h"
 #include "core/status.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 
 namespace mm {
 

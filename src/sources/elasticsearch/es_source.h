@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "config/elasticsearch_config.h"
 #include "core/status.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 #include "sources/elasticsearch/es_client.h"
 #include "sources/source.h"
 

@@ -1,13 +1,18 @@
 // The Elasticsearch parts of migration.yaml (workMode elasticsearch), as the Go tool spells
 // them: meta.index, meta.fields[], meta.milvus.*, source.es.*; plus our documented keys.
+// Its parser and its opener, for the source registry.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/config_reader.h"
+#include "config/migration_config.h"
 #include "core/status.h"
+#include "sources/registry.h"
+#include "sources/source_config.h"
 
 namespace mm {
 
@@ -35,7 +40,7 @@ struct EsConnectionConfig {
   std::string api_key;        // base64 "id:key", or "id:key"
 };
 
-struct ElasticsearchConfig {
+struct ElasticsearchConfig final : SourceConfig {
   std::string index;                 // meta.index
   std::vector<EsFieldConfig> fields;  // meta.fields
   std::string collection;            // meta.milvus.collection; "" = the index name
@@ -55,5 +60,15 @@ struct ElasticsearchConfig {
 
 // Reads and checks the ES sections; errors name the key ("meta.fields[1].dims").
 Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out);
+
+// A source.es section names an Elasticsearch source.
+bool RecogniseElasticsearchConfig(const ConfigReader& r, const MigrationConfig& shared);
+// ReadElasticsearchConfig plus the shared settings ES spells its own way: reader.bufferSize
+// is documents a page; meta.invalidDocs is dumper.invalidRows (either sets both).
+Result<std::shared_ptr<const SourceConfig>> ParseElasticsearchSourceConfig(
+    ConfigReader& r, MigrationConfig* shared);
+// Connects to the cluster and checks the index; `config` is an ElasticsearchConfig.
+Result<OpenedSource> OpenElasticsearchSource(const SourceConfig& config,
+                                             const MigrationConfig& shared);
 
 }  // namespace mm

@@ -1,8 +1,10 @@
-#include "config/elasticsearch_config.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 
 #include <set>
 
 #include "config/config_limits.h"
+#include "sources/elasticsearch/es_client.h"
+#include "sources/elasticsearch/es_source.h"
 
 namespace mm {
 namespace {
@@ -124,6 +126,46 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
                      "username and password go together");
   }
   return absl::OkStatus();
+}
+
+bool RecogniseElasticsearchConfig(const ConfigReader& r, const MigrationConfig& /*shared*/) {
+  return r.Has("source.es");
+}
+
+Result<std::shared_ptr<const SourceConfig>> ParseElasticsearchSourceConfig(
+    ConfigReader& r, MigrationConfig* shared) {
+  // For Elasticsearch the Go tool reads reader.bufferSize as documents a page, not KB.
+  RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.reader.bufferSize", &shared->reader_buffer_kb,
+                                  1, kMaxEsPageDocs, "documents a page"));
+  auto es = std::make_shared<ElasticsearchConfig>();
+  RETURN_IF_ERROR(ReadElasticsearchConfig(r, es.get()));
+  // meta.invalidDocs is ES's older name for dumper.invalidRows: either sets both.
+  if (r.Has("meta.invalidDocs") && r.Has("dumper.invalidRows") &&
+      es->skip_invalid_docs != shared->skip_invalid_rows) {
+    return r.Invalid("dumper.invalidRows",
+                     "and [meta.invalidDocs] disagree; they are the same setting: set one");
+  }
+  if (r.Has("meta.invalidDocs")) shared->skip_invalid_rows = es->skip_invalid_docs;
+  es->skip_invalid_docs = shared->skip_invalid_rows;
+  if (r.Has("dumper.worker.reader.bufferSize")) es->batch_docs = shared->reader_buffer_kb;
+  if (es->slices == 0) es->slices = shared->dumper_limit;
+  return std::shared_ptr<const SourceConfig>(std::move(es));
+}
+
+Result<OpenedSource> OpenElasticsearchSource(const SourceConfig& source_config,
+                                             const MigrationConfig& shared) {
+  const auto& config = static_cast<const ElasticsearchConfig&>(source_config);
+  EsClientOptions es_options;
+  es_options.retry_budget_ms = shared.retry_budget_s * 1000;
+  ASSIGN_OR_RETURN(std::unique_ptr<EsClient> client,
+                   EsClient::Connect(config.connection, es_options));
+  std::shared_ptr<EsClient> client_shared(std::move(client));
+  ASSIGN_OR_RETURN(auto source, EsSource::Open(client_shared, config));
+  OpenedSource opened;
+  opened.id = StrCat("elasticsearch:", client_shared->base_url(), "/", config.index, " (",
+                     source->document_count(), " documents)");
+  opened.source = std::move(source);
+  return opened;
 }
 
 }  // namespace mm

@@ -1,4 +1,4 @@
-#include "config/elasticsearch_config.h"
+#include "sources/elasticsearch/elasticsearch_config.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +7,11 @@
 
 namespace mm {
 namespace {
+
+// The source section a parse returned (throws std::bad_cast if not Elasticsearch's).
+const ElasticsearchConfig& Es(const MigrationConfig& c) {
+  return dynamic_cast<const ElasticsearchConfig&>(*c.source);
+}
 
 // The Go tool's README_ES example, unchanged.
 constexpr char kGoEsExample[] = R"(
@@ -70,7 +75,7 @@ TEST(ElasticsearchConfigTest, ParsesGoToolExample) {
   auto c = ParseMigrationConfig(kGoEsExample, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->work_mode, "elasticsearch");
-  const ElasticsearchConfig& es = c->es;
+  const ElasticsearchConfig& es = Es(*c);
   EXPECT_EQ(es.index, "test_es_index");
   ASSERT_EQ(es.fields.size(), 3u);
   EXPECT_EQ(es.fields[0].name, "id");
@@ -123,21 +128,21 @@ TEST(ElasticsearchConfigTest, OurKeys) {
                                            "      isArray: true\n      maxCapacity: 16\n");
   auto c = ParseMigrationConfig(yaml, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE(c->es.skip_invalid_docs);
-  EXPECT_EQ(c->es.slices, 4);
-  EXPECT_EQ(c->es.read_mode, "scroll");
+  EXPECT_TRUE(Es(*c).skip_invalid_docs);
+  EXPECT_EQ(Es(*c).slices, 4);
+  EXPECT_EQ(Es(*c).read_mode, "scroll");
   EXPECT_NE(ErrorOf(Replace(yaml, "readMode: scroll", "readMode: fast")).find("[source.es.readMode]"),
             std::string::npos);
-  ASSERT_EQ(c->es.fields.size(), 4u);
-  EXPECT_TRUE(c->es.fields[3].is_array);
-  EXPECT_EQ(c->es.fields[3].max_capacity, 16);
-  EXPECT_FALSE(c->es.dynamic_unlisted_fields);
+  ASSERT_EQ(Es(*c).fields.size(), 4u);
+  EXPECT_TRUE(Es(*c).fields[3].is_array);
+  EXPECT_EQ(Es(*c).fields[3].max_capacity, 16);
+  EXPECT_FALSE(Es(*c).dynamic_unlisted_fields);
 
   yaml = Replace(yaml, "    closeDynamicField: false\n",
                  "    closeDynamicField: false\n    dynamicUnlistedFields: true\n");
   c = ParseMigrationConfig(yaml, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE(c->es.dynamic_unlisted_fields);
+  EXPECT_TRUE(Es(*c).dynamic_unlisted_fields);
   EXPECT_NE(ErrorOf(Replace(yaml, "closeDynamicField: false", "closeDynamicField: true"))
                 .find("[meta.milvus.dynamicUnlistedFields] needs the dynamic field"),
             std::string::npos);
@@ -149,7 +154,7 @@ TEST(ElasticsearchConfigTest, InvalidDocsIsAnAliasOfDumperInvalidRows) {
   auto plain = ParseMigrationConfig(kGoEsExample, "m.yaml");
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_FALSE(plain->skip_invalid_rows);
-  EXPECT_FALSE(plain->es.skip_invalid_docs);
+  EXPECT_FALSE(Es(*plain).skip_invalid_docs);
   EXPECT_LT(plain->max_invalid_ratio, 0);
 
   const std::string meta_skip = Replace(kGoEsExample, "  milvus:\n",
@@ -162,7 +167,7 @@ TEST(ElasticsearchConfigTest, InvalidDocsIsAnAliasOfDumperInvalidRows) {
       Replace(kGoEsExample, "dumper:\n", "dumper:\n  invalidRows: skip\n  maxInvalidRatio: 0.25\n");
   c = ParseMigrationConfig(dumper_skip, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_TRUE(c->es.skip_invalid_docs);
+  EXPECT_TRUE(Es(*c).skip_invalid_docs);
   EXPECT_EQ(c->max_invalid_ratio, 0.25);
 
   const std::string both = Replace(meta_skip, "dumper:\n", "dumper:\n  invalidRows: skip\n");
