@@ -105,10 +105,13 @@ struct MigrationConfig {
   bool load_collection = false;  // target.create.loadCollection: load it for search after
 };
 
-// Parses YAML text; `path` names the file in messages.
+// Parses YAML text; `path` names the file in messages. Keys match case-insensitively; two
+// keys of one mapping differing only by case are InvalidArgument naming both. Keys no parser
+// reads are logged as warnings naming the nearest known key, or, with `strict`, are
+// InvalidArgument naming each.
 Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
-                                             const std::string& path);
+                                             const std::string& path, bool strict = false);
 // Reads and parses a file; NotFound naming the path when absent.
-Result<MigrationConfig> LoadMigrationConfig(const std::string& path);
+Result<MigrationConfig> LoadMigrationConfig(const std::string& path, bool strict = false);
 
 }  // namespace mm
