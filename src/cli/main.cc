@@ -105,8 +105,19 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // CLI11 reports an unknown command as "a subcommand is required": name it instead.
+    const std::string first = argc > 1 ? argv[1] : "";
+    bool known = first.empty() || first[0] == '-';
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known |= sub->get_name() == first;
+    }
+    if (known) {
+      app.exit(e);
+    } else {
+      std::fprintf(stderr, "ERROR: unknown command '%s'\n%s", first.c_str(), app.help().c_str());
+    }
+    return 2;
   }
   mm::InstallCancellationHandlers();
   if (export_chosen) {
