@@ -488,6 +488,22 @@ TEST(MigrationConfigTest, GoToolExamplesPassStrict) {
     auto c = ParseMigrationConfig(yaml, "m.yaml", /*strict=*/true);
     EXPECT_TRUE(c.ok()) << c.status();
   }
+  // The 1.x README's remote source (with an endpoint, which this tool needs) and its MySQL
+  // meta.
+  std::string remote = Replace(
+      kGoMilvus1xSqlite,
+      "  mode: local   # source mode can set local or remote(s3,minio,gcp,ali-oss)\n  local:\n"
+      "    tablesDir: /db/tables/  #milvus1.x data directory path",
+      "  mode: remote\n  remote:\n    cloud: aws\n    endpoint: s3.amazonaws.com\n"
+      "    region: us-west-2\n    bucket: xxxxx\n    ak: xxx\n    sk: xxx\n    useIAM: false\n"
+      "    tablesDir: /xxx/tables/");
+  std::string mysql = Replace(remote, "  mode: sqlite    # mode set sqlite will get meta info from "
+                                      "sqlite\n  sqliteFile: /db/meta.sqlite",
+                              "  mode: mysql\n  mysqlUrl: \"user:pw@tcp(localhost:3306)/milvus\"");
+  for (const std::string& yaml : {remote, mysql}) {
+    auto c = ParseMigrationConfig(yaml, "m.yaml", /*strict=*/true);
+    EXPECT_TRUE(c.ok()) << c.status();
+  }
   // Only the chosen mode's block is read; the other one is known all the same.
   auto both = ParseMigrationConfig(
       Replace(kGoFaissExample, "target:\n", "target:\n  local:\n    outputDir: /tmp/x\n"),
