@@ -31,8 +31,9 @@ int Finish(const mm::Status& st, const char* name) {
 }
 
 int RunWithConfig(const std::string& path, const std::string& collections, bool force_unlock,
-                  mm::Status (*command)(const mm::MigrationConfig&), const char* name) {
-  auto config = mm::LoadMigrationConfig(path);
+                  bool strict, mm::Status (*command)(const mm::MigrationConfig&),
+                  const char* name) {
+  auto config = mm::LoadMigrationConfig(path, strict);
   if (config.ok() && !collections.empty()) {
     for (auto part : absl::StrSplit(collections, ',', absl::SkipWhitespace())) {
       config->collections.emplace_back(part.data(), part.size());
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   std::string config = kDefaultConfig;
   std::string collections;
   bool force_unlock = false;
+  bool strict = false;
 
   struct Command {
     const char* name;
@@ -77,6 +79,9 @@ int main(int argc, char** argv) {
     sub->add_flag("--force-unlock", force_unlock,
                   "take over the output's migration.lock at once, for a run known to be dead "
                   "(otherwise a killed run's lock is taken over once its lease expires)");
+    sub->add_flag("--strict", strict,
+                  "refuse a migration.yaml with keys this tool does not read (otherwise "
+                  "each is a warning naming the nearest known key)");
     sub->callback([&chosen, &c] { chosen = &c; });
   }
   mm::ExportMetaRequest export_request;
@@ -94,7 +99,26 @@ int main(int argc, char** argv) {
     std::printf("milvus-migration %s\n", mm::kVersion);
   });
 
-  CLI11_PARSE(app, argc, argv);
+  // A usage error (unknown subcommand or flag, missing value) prints the usage and exits 2,
+  // as shells' own tools do; --help exits 0.
+  app.failure_message(CLI::FailureMessage::help);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // CLI11 reports an unknown command as "a subcommand is required": name it instead.
+    const std::string first = argc > 1 ? argv[1] : "";
+    bool known = first.empty() || first[0] == '-';
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known |= sub->get_name() == first;
+    }
+    if (known) {
+      app.exit(e);
+    } else {
+      std::fprintf(stderr, "ERROR: unknown command '%s'\n%s", first.c_str(), app.help().c_str());
+    }
+    return 2;
+  }
   mm::InstallCancellationHandlers();
   if (export_chosen) {
     auto written = mm::ExportMilvus1xMeta(export_request);
@@ -102,5 +126,5 @@ int main(int argc, char** argv) {
     return Finish(written.status(), "export");
   }
   if (chosen == nullptr) return 0;
-  return RunWithConfig(config, collections, force_unlock, chosen->run, chosen->name);
+  return RunWithConfig(config, collections, force_unlock, strict, chosen->run, chosen->name);
 }

@@ -1,5 +1,10 @@
 // Typed access to the dotted keys of a parsed migration.yaml, with errors that name the key
 // and the file. Shared by the parsers of each source's section.
+//
+// Keys are matched case-insensitively, as the Go tool's viper did (`FAISSFile`, `faissfile`
+// and `faissFile` are one key); two keys of one mapping that differ only by case are an error.
+// The reader remembers every key path it is asked for (Find, Has, Get*, Items, MarkSubtree),
+// so that after parsing UnknownKeys() can name the keys of the file nobody read.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -7,6 +12,8 @@
 #include <charconv>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -23,24 +30,47 @@ class ConfigReader {
   // `prefix` is prepended to keys in messages: a reader of one list item names its keys
   // "meta.fields[2].name".
   ConfigReader(YAML::Node root, std::string path, std::string prefix = "")
-      : root_(std::move(root)), path_(std::move(path)), prefix_(std::move(prefix)) {}
+      : root_(std::move(root)),
+        path_(std::move(path)),
+        prefix_(std::move(prefix)),
+        asked_(std::make_shared<Asked>()) {}
 
+  // The node at dotted `key` (Undefined if absent), each part matched case-insensitively.
+  // Records `key` as known. Two keys of one mapping matching a part are recorded as a
+  // duplicate (DuplicateKeys() reports it; the Get* methods fail on it at once).
   YAML::Node Find(const std::string& key) const {
-    YAML::Node node = YAML::Clone(root_);
-    for (const auto& part : absl::StrSplit(key, '.')) {
-      if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-      node = node[std::string(part)];
-      if (!node.IsDefined()) return node;
-    }
-    return node;
+    std::string ignored;
+    return Lookup(key, &ignored);
   }
   bool Has(const std::string& key) const {
     YAML::Node n = Find(key);
     return n.IsDefined() && !n.IsNull();
   }
 
+  // Marks `key` and everything under it as known: a free-form value (a map of names) whose
+  // keys are data, not settings.
+  void MarkSubtree(const std::string& key) const {
+    Record(key);
+    asked_->subtrees.insert(Lower(prefix_ + key));
+  }
+
+  // InvalidArgument naming both spellings if two keys of one mapping asked for so far differ
+  // only by case; OK otherwise.
+  Status DuplicateKeys() const {
+    if (asked_->duplicates.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(StrCat(path_, ": ", *asked_->duplicates.begin()));
+  }
+
+  // One message per key of the file that no parser asked for and that is not in
+  // `also_known` (dotted paths, any case, each with its whole subtree): "unknown key
+  // [target.create.collection.shardsNums] (did you mean target.create.collection.shardsNum?)".
+  // The suggestion is the asked-for or `also_known` key nearest by edit distance, if near.
+  // Call after parsing, on the reader the parse started from.
+  std::vector<std::string> UnknownKeys(const std::vector<std::string>& also_known) const;
+
   Status Get(const std::string& key, std::string* out) const {
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     if (!n.IsScalar()) return Error(key, "a string");
     *out = n.Scalar();
@@ -50,7 +80,8 @@ class ConfigReader {
   // GetIntInRange.
   template <typename Int>
   Status GetInt(const std::string& key, Int* out) const {
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     try {
       *out = n.as<Int>();
@@ -60,7 +91,8 @@ class ConfigReader {
     return absl::OkStatus();
   }
   Status Get(const std::string& key, double* out) const {
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     try {
       *out = n.as<double>();
@@ -77,7 +109,8 @@ class ConfigReader {
   Status GetIntInRange(const std::string& key, Int* out, int64_t min, int64_t max,
                        std::string_view unit = "") const {
     static_assert(std::is_integral_v<Int>);
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     const std::string range =
         StrCat("between ", min, " and ", max, unit.empty() ? "" : " ", unit);
@@ -98,7 +131,8 @@ class ConfigReader {
   }
 
   Status Get(const std::string& key, bool* out) const {
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     try {
       *out = n.as<bool>();
@@ -108,8 +142,11 @@ class ConfigReader {
     return absl::OkStatus();
   }
 
+  // The names are data (collection names, index parameters): matched as written, and known.
   Status Get(const std::string& key, std::map<std::string, std::string>* out) const {
-    YAML::Node n = Find(key);
+    MarkSubtree(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     if (!n.IsMap()) return Error(key, "a mapping of names to values");
     for (const auto& kv : n) {
@@ -121,7 +158,8 @@ class ConfigReader {
 
   // A string, or a list of strings (a single string is a list of one).
   Status Get(const std::string& key, std::vector<std::string>* out) const {
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     if (!n.IsDefined() || n.IsNull()) return absl::OkStatus();
     if (n.IsScalar()) {
       out->push_back(n.Scalar());
@@ -137,7 +175,8 @@ class ConfigReader {
 
   // One reader per item of a list of mappings (absent: none).
   Result<std::vector<ConfigReader>> Items(const std::string& key) const {
-    YAML::Node n = Find(key);
+    YAML::Node n;
+    RETURN_IF_ERROR(FindChecked(key, &n));
     std::vector<ConfigReader> items;
     if (!n.IsDefined() || n.IsNull()) return items;
     if (!n.IsSequence()) return Error(key, "a list");
@@ -147,7 +186,9 @@ class ConfigReader {
         return absl::InvalidArgumentError(
             StrCat(path_, ": [", item_key, "] expected a mapping of keys to values"));
       }
-      items.emplace_back(n[i], path_, item_key + ".");
+      ConfigReader item(n[i], path_, item_key + ".");
+      item.asked_ = asked_;
+      items.push_back(std::move(item));
     }
     return items;
   }
@@ -163,9 +204,31 @@ class ConfigReader {
   }
 
  private:
+  // What the parse asked for, shared by a reader and the readers of its list items; paths
+  // lower-cased, with the item readers' prefixes ("meta.fields[2].name").
+  struct Asked {
+    std::set<std::string> keys;      // every asked path and each of its parents
+    std::set<std::string> subtrees;  // paths whose whole subtree is known
+    std::set<std::string> duplicates;
+    std::map<std::string, std::string> spelling;  // asked path -> as the parser wrote it
+  };
+
+  static std::string Lower(std::string_view s);
+  void Record(const std::string& key) const;
+  // Find, plus InvalidArgument if a part of `key` matches two keys of one mapping.
+  Status FindChecked(const std::string& key, YAML::Node* out) const {
+    std::string duplicate;
+    *out = Lookup(key, &duplicate);
+    if (duplicate.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(StrCat(path_, ": ", duplicate));
+  }
+  // The node at `key`; `*duplicate` is set to a message if a part matched two keys.
+  YAML::Node Lookup(const std::string& key, std::string* duplicate) const;
+
   YAML::Node root_;
   std::string path_;
   std::string prefix_;
+  std::shared_ptr<Asked> asked_;
 };
 
 }  // namespace mm

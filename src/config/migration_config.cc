@@ -1,12 +1,15 @@
 #include "config/migration_config.h"
 
+#include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "config/config_limits.h"
 #include "config/config_reader.h"
 #include "sources/registry.h"
@@ -54,8 +57,27 @@ Status ReadReaderBufferKb(const ConfigReader& r, MigrationConfig* shared) {
                          int64_t{1} << 20, "KB");
 }
 
+namespace {
+
+// Keys the Go tool's samples and docs write that this tool accepts without reading, each with
+// its whole subtree. They are not typos, so they must not warn (nor fail under --strict).
+const std::vector<std::string>& DeliberatelyIgnoredKeys() {
+  static const std::vector<std::string> keys = {
+      // Only the block of the chosen source.mode / target.mode is read; the samples keep the
+      // other one filled in.
+      "source.local.faissFile", "source.local.tablesDir", "source.remote.faissFile",
+      "source.remote.tablesDir", "source.remote.metaFile", "target.local.outputDir",
+      "target.remote.outputDir",
+      // The source's version: we read it from the data itself.
+      "meta.version",
+  };
+  return keys;
+}
+
+}  // namespace
+
 Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
-                                             const std::string& path) {
+                                             const std::string& path, bool strict) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
@@ -72,6 +94,9 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   // Every number is range-checked as it is read, so no later arithmetic (KB to bytes,
   // seconds to a deadline) can overflow; the bounds are in the README.
   RETURN_IF_ERROR(r.Get("dumper.worker.workMode", &c.work_mode));
+  // Values are case-insensitive too: the Zilliz blog writes `workMode: FAISS`.
+  const std::string work_mode_as_written = c.work_mode;
+  for (char& ch : c.work_mode) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.limit", &c.dumper_limit, 1, kMaxWorkers));
   // S3 refuses upload parts over 5 GiB.
   RETURN_IF_ERROR(r.GetIntInRange("dumper.worker.writer.bufferSize", &c.writer_buffer_kb, 1,
@@ -141,8 +166,8 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     kind = FindSourceKind(c.work_mode);
     if (kind == nullptr) {
       return r.Invalid("dumper.worker.workMode",
-                       StrCat("'", c.work_mode, "' is not supported by this build; expected ",
-                              SourceKindNames()));
+                       StrCat("'", work_mode_as_written, "' is not supported by this build; "
+                              "expected ", SourceKindNames()));
     }
   }
   ASSIGN_OR_RETURN(c.source, kind->parse(r, &c));
@@ -184,10 +209,19 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     return r.Invalid("target.create.collection.ifExists",
                      StrCat("expected fail, append or recreate, got '", if_exists, "'"));
   }
+
+  // Every key has been asked for by now: what is left in the file nobody reads.
+  RETURN_IF_ERROR(r.DuplicateKeys());
+  const std::vector<std::string> unknown = r.UnknownKeys(DeliberatelyIgnoredKeys());
+  if (strict && !unknown.empty()) {
+    return absl::InvalidArgumentError(
+        StrCat(path, ": ", absl::StrJoin(unknown, "; "), "; --strict refuses unknown keys"));
+  }
+  for (const std::string& message : unknown) spdlog::warn("{}: {}, ignored", path, message);
   return c;
 }
 
-Result<MigrationConfig> LoadMigrationConfig(const std::string& path) {
+Result<MigrationConfig> LoadMigrationConfig(const std::string& path, bool strict) {
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(StrCat("config file ", path,
@@ -196,7 +230,7 @@ Result<MigrationConfig> LoadMigrationConfig(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseMigrationConfig(ss.str(), path);
+  return ParseMigrationConfig(ss.str(), path, strict);
 }
 
 }  // namespace mm

@@ -107,10 +107,13 @@ Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
 // parsers whose kind reads it so.
 Status ReadReaderBufferKb(const ConfigReader& r, MigrationConfig* shared);
 
-// Parses YAML text; `path` names the file in messages.
+// Parses YAML text; `path` names the file in messages. Keys match case-insensitively; two
+// keys of one mapping differing only by case are InvalidArgument naming both. Keys no parser
+// reads are logged as warnings naming the nearest known key, or, with `strict`, are
+// InvalidArgument naming each.
 Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
-                                             const std::string& path);
+                                             const std::string& path, bool strict = false);
 // Reads and parses a file; NotFound naming the path when absent.
-Result<MigrationConfig> LoadMigrationConfig(const std::string& path);
+Result<MigrationConfig> LoadMigrationConfig(const std::string& path, bool strict = false);
 
 }  // namespace mm

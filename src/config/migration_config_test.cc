@@ -388,5 +388,138 @@ TEST(MigrationConfigTest, RetryBudget) {
                 "retry.budgetSeconds");
 }
 
+// The Zilliz blog's FAISS example, as written there: `workMode: FAISS`, `FAISSFile:` and the
+// Go tool's `shardsNums` (a key it never read).
+constexpr char kBlogFaissExample[] = R"(
+dumper:
+  worker:
+    limit: 2
+    workMode: FAISS
+    reader:
+      bufferSize: 1024
+    writer:
+      bufferSize: 1024
+loader:
+  worker:
+    limit: 2
+source:
+  mode: local
+  local:
+    FAISSFile: ./testfiles/FAISS/FAISS_ivf_flat.index
+target:
+  create:
+    collection:
+      name: test1w
+      shardsNums: 2
+      dim: 256
+      metricType: L2
+  mode: remote
+  remote:
+    outputDir: testfiles/output/
+    cloud: aws
+    endpoint: 0.0.0.0:9000
+    region: ap-southeast-1
+    bucket: a-bucket
+    ak: minioadmin
+    sk: minioadmin
+    useIAM: false
+    useSSL: false
+    checkBucket: true
+  milvus2x:
+    endpoint: localhost:19530
+    username: xxxxx
+    password: xxxxx
+)";
+
+TEST(MigrationConfigTest, ParsesTheBlogsFaissExampleWhateverTheCase) {
+  auto c = ParseMigrationConfig(kBlogFaissExample, "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->work_mode, "faiss");
+  EXPECT_EQ(c->faiss_file, "./testfiles/FAISS/FAISS_ivf_flat.index");
+  EXPECT_EQ(c->collection, "test1w");
+  EXPECT_EQ(c->dim, 256);
+  // shardsNums is not shardsNum: ignored (with a warning), the default stays.
+  auto seven = ParseMigrationConfig(Replace(kBlogFaissExample, "shardsNums: 2", "shardsNums: 7"),
+                                    "m.yaml");
+  ASSERT_TRUE(seven.ok()) << seven.status();
+  EXPECT_EQ(seven->shards_num, 2);
+  auto lower = ParseMigrationConfig(Replace(kBlogFaissExample, "FAISSFile", "faissfile"), "m");
+  ASSERT_TRUE(lower.ok()) << lower.status();
+  EXPECT_EQ(lower->faiss_file, c->faiss_file);
+}
+
+TEST(MigrationConfigTest, WorkModeValuesAreCaseInsensitive) {
+  for (const char* mode : {"Faiss", "FAISS", "faiss"}) {
+    auto c = ParseMigrationConfig(Replace(kGoFaissExample, "workMode: faiss",
+                                          StrCat("workMode: ", mode)), "m.yaml");
+    ASSERT_TRUE(c.ok()) << mode << ": " << c.status();
+    EXPECT_EQ(c->work_mode, "faiss");
+  }
+  auto c = ParseMigrationConfig(Replace(kGoMilvus1xSqlite, "workMode: milvus1x",
+                                        "workMode: Milvus1X"), "m.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->work_mode, "milvus1x");
+  // An unsupported value is quoted as written.
+  auto bad = ParseMigrationConfig(Replace(kGoFaissExample, "workMode: faiss",
+                                          "workMode: Milvus2X"), "m.yaml");
+  EXPECT_EQ(bad.status().message(),
+            "m.yaml: [dumper.worker.workMode] 'Milvus2X' is not supported by this build; "
+            "expected faiss, milvus1x or elasticsearch");
+}
+
+TEST(MigrationConfigTest, KeysDifferingOnlyByCaseAreAnError) {
+  auto c = ParseMigrationConfig(
+      Replace(kGoFaissExample, "    faissFile: /data/faiss.index",
+              "    faissFile: /data/faiss.index\n    FaissFile: /data/other.index"),
+      "m.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(),
+            "m.yaml: [source.local.faissFile] and [source.local.FaissFile] are one key written "
+            "twice (keys are case-insensitive); keep one");
+}
+
+TEST(MigrationConfigTest, StrictRefusesUnknownKeysNamingEach) {
+  auto lenient = ParseMigrationConfig(kBlogFaissExample, "m.yaml", /*strict=*/false);
+  ASSERT_TRUE(lenient.ok()) << lenient.status();
+  auto c = ParseMigrationConfig(
+      Replace(kBlogFaissExample, "loader:\n", "loader:\n  cleenup: true\n"), "m.yaml",
+      /*strict=*/true);
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(c.status()));
+  EXPECT_EQ(c.status().message(),
+            "m.yaml: unknown key [loader.cleenup] (did you mean loader.cleanup?); unknown key "
+            "[target.create.collection.shardsNums] (did you mean "
+            "target.create.collection.shardsNum?); --strict refuses unknown keys");
+}
+
+// The Go tool's own examples use no key we do not know (shardsNums aside, above).
+TEST(MigrationConfigTest, GoToolExamplesPassStrict) {
+  for (const char* yaml : {kGoFaissExample, kGoMilvus1xSqlite}) {
+    auto c = ParseMigrationConfig(yaml, "m.yaml", /*strict=*/true);
+    EXPECT_TRUE(c.ok()) << c.status();
+  }
+  // The 1.x README's remote source (with an endpoint, which this tool needs) and its MySQL
+  // meta.
+  std::string remote = Replace(
+      kGoMilvus1xSqlite,
+      "  mode: local   # source mode can set local or remote(s3,minio,gcp,ali-oss)\n  local:\n"
+      "    tablesDir: /db/tables/  #milvus1.x data directory path",
+      "  mode: remote\n  remote:\n    cloud: aws\n    endpoint: s3.amazonaws.com\n"
+      "    region: us-west-2\n    bucket: xxxxx\n    ak: xxx\n    sk: xxx\n    useIAM: false\n"
+      "    tablesDir: /xxx/tables/");
+  std::string mysql = Replace(remote, "  mode: sqlite    # mode set sqlite will get meta info from "
+                                      "sqlite\n  sqliteFile: /db/meta.sqlite",
+                              "  mode: mysql\n  mysqlUrl: \"user:pw@tcp(localhost:3306)/milvus\"");
+  for (const std::string& yaml : {remote, mysql}) {
+    auto c = ParseMigrationConfig(yaml, "m.yaml", /*strict=*/true);
+    EXPECT_TRUE(c.ok()) << c.status();
+  }
+  // Only the chosen mode's block is read; the other one is known all the same.
+  auto both = ParseMigrationConfig(
+      Replace(kGoFaissExample, "target:\n", "target:\n  local:\n    outputDir: /tmp/x\n"),
+      "m.yaml", /*strict=*/true);
+  EXPECT_TRUE(both.ok()) << both.status();
+}
+
 }  // namespace
 }  // namespace mm

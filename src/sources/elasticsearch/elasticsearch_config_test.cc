@@ -230,5 +230,28 @@ TEST(ElasticsearchConfigTest, EveryNumberIsRangeChecked) {
   }
 }
 
+// The Zilliz blog writes `workMode: Elasticsearch`; the Go tool's example uses no key we do
+// not know.
+TEST(ElasticsearchConfigTest, BlogSpellingAndStrict) {
+  auto c = ParseMigrationConfig(
+      Replace(kGoEsExample, "workMode: elasticsearch", "workMode: Elasticsearch"), "m.yaml",
+      /*strict=*/true);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->work_mode, "elasticsearch");
+  EXPECT_EQ(c->es.fields.size(), 3u);
+  auto typo = ParseMigrationConfig(Replace(kGoEsExample, "      dims: 512", "      dim: 512"),
+                                   "m.yaml", /*strict=*/true);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().message(),
+            "m.yaml: [meta.fields[1].dims] must be set (> 0) for a dense_vector");
+  auto extra = ParseMigrationConfig(
+      Replace(kGoEsExample, "      maxLen: 60", "      maxLen: 60\n      maxlength: 60"),
+      "m.yaml", /*strict=*/true);
+  ASSERT_FALSE(extra.ok());
+  EXPECT_EQ(extra.status().message(),
+            "m.yaml: unknown key [meta.fields[2].maxlength] (did you mean "
+            "meta.fields[2].maxLen?); --strict refuses unknown keys");
+}
+
 }  // namespace
 }  // namespace mm
