@@ -1,16 +1,23 @@
+// The whole stream in one file (docs/architecture.md draws it):
+//   config -> OpenSource (the source kind's opener) -> RunDump: Source::Plan -> tasks ->
+//   BatchReader -> RowValidator -> PartWriter -> Storage, checkpointed in manifest.json ->
+//   RunLoad: the Sink (bulk import) -> Milvus,
+// each command holding the output's migration.lock (WithOutputLock) from start to end.
 #include "app/migration.h"
 
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <memory>
 #include <set>
 
 #include "app/endpoints.h"
 #include "core/redact.h"
-#include "pipeline/collection_fit.h"
 #include "pipeline/dump_job.h"
+#include "pipeline/import_sink.h"
 #include "pipeline/load_job.h"
 #include "pipeline/output_lock.h"
+#include "pipeline/sink.h"
 #include "sources/registry.h"
 
 namespace mm {
@@ -23,32 +30,25 @@ std::string LoadTarget(const MigrationConfig& config) {
                 config.milvus_database.empty() ? "default" : config.milvus_database);
 }
 
-// For `start`: every target collection must be able to take its rows before the dump reads
-// anything (ifExists, the schema of a collection to append to, rows of this migration
-// already in it). A collection the checkpoint already holds prepared is the load's to resume.
-Status CheckTargets(const MigrationConfig& config, Storage& output, MilvusClient& milvus,
-                    const std::string& source_id, const std::vector<CollectionPlan>& plans) {
-  ManifestStore store(&output);
-  ASSIGN_OR_RETURN(std::optional<Manifest> previous, store.Load());
-  const std::string checkpoint = StrCat(output.Describe(), "/", ManifestStore::kFileName);
-  for (const auto& plan : plans) {
-    bool prepared = false;
-    if (previous && previous->source_id == source_id) {
-      for (const auto& c : previous->collections) {
-        prepared |= c.schema.collection == plan.schema->collection && c.load.prepared &&
-                    c.load.target == LoadTarget(config);
-      }
-    }
-    if (prepared) continue;
-    RETURN_IF_ERROR(CheckTargetCollection(milvus, *plan.schema,
-                                          PlanId(source_id, plan.schema->collection),
-                                          config.if_exists, checkpoint));
+// The sink the config asks for; today always bulk import. `milvus` must outlive it.
+std::unique_ptr<Sink> OpenSink(const MigrationConfig& config, MilvusClient& milvus) {
+  LoadOptions options{.target = LoadTarget(config),
+                      .workers = config.loader_limit,
+                      .import_timeout_s = config.import_timeout_s,
+                      .if_exists = config.if_exists,
+                      .index_type = config.index_type,
+                      .index_params = config.index_params,
+                      .load_collection = config.load_collection};
+  // A test hook (see LoadOptions::test_pause_after_submit_ms); never set in real runs.
+  if (const char* pause = std::getenv("MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS")) {
+    options.test_pause_after_submit_ms = std::atoll(pause);
   }
-  return absl::OkStatus();
+  return std::make_unique<ImportSink>(&milvus, std::move(options));
 }
 
-// `milvus` (may be null: dump alone) checks the target collections before the dump starts.
-Status DumpWith(const MigrationConfig& config, Storage& output, MilvusClient* milvus = nullptr) {
+// Source -> parts in `output`. `sink` (may be null: dump alone) checks the target
+// collections before the dump reads anything.
+Status DumpWith(const MigrationConfig& config, Storage& output, Sink* sink = nullptr) {
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   ManifestStore store(&output);
   DumpOptions options{.workers = config.dumper_limit,
@@ -58,9 +58,9 @@ Status DumpWith(const MigrationConfig& config, Storage& output, MilvusClient* mi
                       .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
                                                                : InvalidRows::kFail,
                       .max_invalid_ratio = config.max_invalid_ratio};
-  if (milvus != nullptr) {
+  if (sink != nullptr) {
     options.check_plans = [&](const std::vector<CollectionPlan>& plans) {
-      return CheckTargets(config, output, *milvus, source.id, plans);
+      return sink->CheckTargets(output, source.id, plans);
     };
   }
   spdlog::info("dump: {} -> {}", source.id, output.Describe());
@@ -73,20 +73,10 @@ Status DumpWith(const MigrationConfig& config, Storage& output, MilvusClient* mi
   return absl::OkStatus();
 }
 
-Status LoadWith(const MigrationConfig& config, Storage& output, MilvusClient& milvus) {
+// Parts in `output` -> `sink` -> Milvus, then the dumped files go if loader.cleanup asks.
+Status LoadWith(const MigrationConfig& config, Storage& output, Sink& sink) {
   ManifestStore store(&output);
-  LoadOptions options{.target = LoadTarget(config),
-                      .workers = config.loader_limit,
-                      .import_timeout_s = config.import_timeout_s,
-                      .if_exists = config.if_exists,
-                      .index_type = config.index_type,
-                      .index_params = config.index_params,
-                      .load_collection = config.load_collection};
-  // A test hook (see LoadOptions::test_pause_after_submit_ms); never set in real runs.
-  if (const char* pause = std::getenv("MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS")) {
-    options.test_pause_after_submit_ms = std::atoll(pause);
-  }
-  ASSIGN_OR_RETURN(LoadSummary s, RunLoad(milvus, output, store, options));
+  ASSIGN_OR_RETURN(LoadSummary s, RunLoad(sink, output, store));
   // Rows the dump left out, once more on the last line of a `start`.
   std::vector<std::pair<std::string, SkippedRows>> skipped;
   store.Read([&](const Manifest& m) {
@@ -147,17 +137,21 @@ Status Dump(const MigrationConfig& config) {
 Status Load(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
+  std::unique_ptr<Sink> sink = OpenSink(config, *milvus);
   return WithOutputLock(config, *output, "load",
-                        [&] { return LoadWith(config, *output, *milvus); });
+                        [&] { return LoadWith(config, *output, *sink); });
 }
 
 Status Start(const MigrationConfig& config) {
   // Fail before the long dump if the target is unreachable.
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
+  std::unique_ptr<Sink> sink = OpenSink(config, *milvus);
+  // A sink that takes parts loads after the dump; one that takes batches (SinkInput::
+  // kBatches) would take the source's batches in the dump's place (RunLoad refuses it).
   return WithOutputLock(config, *output, "start", [&]() -> Status {
-    RETURN_IF_ERROR(DumpWith(config, *output, milvus.get()));
-    return LoadWith(config, *output, *milvus);
+    RETURN_IF_ERROR(DumpWith(config, *output, sink.get()));
+    return LoadWith(config, *output, *sink);
   });
 }
 

@@ -1,0 +1,65 @@
+// The bulk-import sink: loads dumped parts through Milvus bulk import. Prepares the target
+// collection (per target.create.collection.ifExists), submits one Milvus import per dumped
+// part with at most `workers` in flight, polls each until it completes or fails, and checks
+// that Milvus counts exactly the rows the dump wrote; then the index and the load, if asked.
+// Each finished import is checkpointed; a rerun polls submitted imports by task id and
+// never imports a part twice: the intent to submit is checkpointed first, and a rerun after
+// a crash between submitting and recording finds the submitted task by its files
+// (ListImportTasks) before submitting again. A failed load keeps what it knows (the
+// collection it created, the parts submitted and imported) unless it really dropped the
+// collection, so a plain rerun finishes the same load.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/migration_config.h"
+#include "core/status.h"
+#include "milvus/milvus_client.h"
+#include "pipeline/manifest.h"
+#include "pipeline/sink.h"
+#include "storage/storage.h"
+
+namespace mm {
+
+struct LoadOptions {
+  std::string target;  // names the Milvus (endpoint and database) in the checkpoint
+  int workers = 2;
+  int64_t import_timeout_s = 3600;  // per part
+  IfCollectionExists if_exists = IfCollectionExists::kFail;
+  int poll_interval_ms = 500;
+  // After the count check: an index on the vector field (none when empty), then a load.
+  std::string index_type;
+  std::map<std::string, std::string> index_params;
+  bool load_collection = false;
+  // Test-only fault injection (MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS): sleep this long after
+  // Milvus accepted an import and before its task ids are checkpointed, so a test can kill
+  // the process inside that window. 0 in real runs.
+  int64_t test_pause_after_submit_ms = 0;
+};
+
+class ImportSink final : public Sink {
+ public:
+  // `milvus` must outlive the sink.
+  ImportSink(MilvusClient* milvus, LoadOptions options)
+      : milvus_(milvus), options_(std::move(options)) {}
+
+  SinkInput input() const override { return SinkInput::kParts; }
+  std::string_view kind() const override { return "import"; }
+  Status CheckTargets(Storage& output, const std::string& source_id,
+                      const std::vector<CollectionPlan>& plans) override;
+  // Collection by collection: every target collection is checked before the first import,
+  // then each is prepared, its parts imported, its row count checked (DataLoss when Milvus
+  // counts other than rows before + rows dumped), indexed and loaded.
+  Result<LoadSummary> LoadParts(Storage& storage, ManifestStore& store) override;
+
+ private:
+  MilvusClient* milvus_;
+  LoadOptions options_;
+};
+
+}  // namespace mm
