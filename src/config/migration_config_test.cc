@@ -435,7 +435,7 @@ TEST(MigrationConfigTest, ParsesTheBlogsFaissExampleWhateverTheCase) {
   auto c = ParseMigrationConfig(kBlogFaissExample, "m.yaml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->work_mode, "faiss");
-  EXPECT_EQ(c->faiss_file, "./testfiles/FAISS/FAISS_ivf_flat.index");
+  EXPECT_EQ(Faiss(*c).faiss_file, "./testfiles/FAISS/FAISS_ivf_flat.index");
   EXPECT_EQ(c->collection, "test1w");
   EXPECT_EQ(c->dim, 256);
   // shardsNums is not shardsNum: ignored (with a warning), the default stays.
@@ -445,7 +445,7 @@ TEST(MigrationConfigTest, ParsesTheBlogsFaissExampleWhateverTheCase) {
   EXPECT_EQ(seven->shards_num, 2);
   auto lower = ParseMigrationConfig(Replace(kBlogFaissExample, "FAISSFile", "faissfile"), "m");
   ASSERT_TRUE(lower.ok()) << lower.status();
-  EXPECT_EQ(lower->faiss_file, c->faiss_file);
+  EXPECT_EQ(Faiss(*lower).faiss_file, Faiss(*c).faiss_file);
 }
 
 TEST(MigrationConfigTest, WorkModeValuesAreCaseInsensitive) {

@@ -238,7 +238,7 @@ TEST(ElasticsearchConfigTest, BlogSpellingAndStrict) {
       /*strict=*/true);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->work_mode, "elasticsearch");
-  EXPECT_EQ(c->es.fields.size(), 3u);
+  EXPECT_EQ(Es(*c).fields.size(), 3u);
   auto typo = ParseMigrationConfig(Replace(kGoEsExample, "      dims: 512", "      dim: 512"),
                                    "m.yaml", /*strict=*/true);
   ASSERT_FALSE(typo.ok());
