@@ -33,7 +33,7 @@ class S3Client {
     std::string secret_key;
     std::string session_token;  // optional, for temporary credentials
     // Where the keys came from ("target.remote.ak/sk"), named when the server refuses them.
-    std::string credentials_origin = "the configured access key";
+    std::string credentials_origin = "the configured credentials";
     // How long one request may keep retrying transient failures in total; the last
     // attempt starts when it ends. retry.budgetSeconds in the config.
     int64_t retry_budget_ms = 60000;

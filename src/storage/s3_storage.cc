@@ -41,6 +41,12 @@ std::string GetEnv(const char* name) {
   return v == nullptr ? "" : v;
 }
 
+// A 404 for the object itself, not for its bucket: the object is not there. (A missing
+// bucket is a configuration error, which Check reports.)
+bool IsMissingObject(const S3Client::Response& response) {
+  return response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket";
+}
+
 // HEAD of an object: its answer, or nullopt when the object does not exist.
 Result<std::optional<S3Client::Response>> HeadObject(const S3Client& client,
                                                      const std::string& key) {
@@ -455,7 +461,7 @@ Status S3Storage::Delete(std::string_view path) {
   request.key = key;
   std::string what = StrCat("DELETE ", client_->ObjectName(key));
   ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket") {
+  if (IsMissingObject(response)) {
     return absl::OkStatus();
   }
   return client_->Check(response, what);
@@ -507,7 +513,7 @@ Result<std::optional<VersionedFile>> S3Storage::ReadVersioned(std::string_view p
   request.key = key;
   std::string what = StrCat("GET ", client_->ObjectName(key));
   ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket") {
+  if (IsMissingObject(response)) {
     return std::optional<VersionedFile>();
   }
   RETURN_IF_ERROR(client_->Check(response, what));
@@ -532,8 +538,7 @@ Result<std::optional<std::string>> S3Storage::WriteIfVersion(
   ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
   // 412: the condition failed; 409: another conditional write to the key raced this one;
   // 404: If-Match on a key that is gone.
-  if (response.status == 412 || response.status == 409 ||
-      (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket")) {
+  if (response.status == 412 || response.status == 409 || IsMissingObject(response)) {
     return std::optional<std::string>();
   }
   RETURN_IF_ERROR(client_->Check(response, what));
@@ -550,8 +555,7 @@ Result<bool> S3Storage::DeleteIfVersion(std::string_view path, const std::string
   request.headers = {{"if-match", expected}};
   std::string what = StrCat("conditional DELETE ", client_->ObjectName(key));
   ASSIGN_OR_RETURN(S3Client::Response response, client_->Send(request, what));
-  if (response.status == 412 || response.status == 409 ||
-      (response.status == 404 && s3xml::ParseError(response.body).code != "NoSuchBucket")) {
+  if (response.status == 412 || response.status == 409 || IsMissingObject(response)) {
     return false;
   }
   RETURN_IF_ERROR(client_->Check(response, what));
