@@ -1,8 +1,7 @@
 #include "app/endpoints.h"
 
 #include "storage/local_storage.h"
-#include "storage/s3_from_config.h"
-#include "storage/s3_storage.h"
+#include "storage/storage_from_config.h"
 
 namespace mm {
 
@@ -11,10 +10,7 @@ Result<std::unique_ptr<Storage>> OpenOutputStorage(const MigrationConfig& config
     ASSIGN_OR_RETURN(auto storage, LocalStorage::Open(config.output_dir));
     return std::unique_ptr<Storage>(std::move(storage));
   }
-  ASSIGN_OR_RETURN(auto storage, S3Storage::Open(S3OptionsFromConfig(
-                                        config, config.target_remote, "target.remote",
-                                        config.output_dir)));
-  return std::unique_ptr<Storage>(std::move(storage));
+  return OpenRemoteStorage(config, config.target_remote, "target.remote", config.output_dir);
 }
 
 Result<std::unique_ptr<MilvusClient>> ConnectMilvus(const MigrationConfig& config) {

@@ -1,7 +1,7 @@
 #include "sources/source_files.h"
 
 #include "storage/local_storage.h"
-#include "storage/s3_from_config.h"
+#include "storage/storage_from_config.h"
 
 namespace mm {
 
@@ -25,13 +25,12 @@ Status CheckSourceLocation(const ConfigReader& r, const SourceLocation& location
   return CheckRemoteConfig(r, "source.remote", location.remote);
 }
 
-Result<std::unique_ptr<S3Storage>> OpenSourceBucket(const MigrationConfig& shared,
-                                                    const SourceLocation& location,
-                                                    std::string prefix) {
+Result<std::unique_ptr<Storage>> OpenSourceBucket(const MigrationConfig& shared,
+                                                  const SourceLocation& location,
+                                                  std::string prefix) {
   while (!prefix.empty() && prefix.front() == '/') prefix.erase(prefix.begin());
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
-  return S3Storage::Open(
-      S3OptionsFromConfig(shared, location.remote, "source.remote", prefix));
+  return OpenRemoteStorage(shared, location.remote, "source.remote", prefix);
 }
 
 Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& shared,

@@ -8,7 +8,6 @@
 #include "config/config_reader.h"
 #include "config/migration_config.h"
 #include "core/status.h"
-#include "storage/s3_storage.h"
 #include "storage/storage.h"
 
 namespace mm {
@@ -29,10 +28,10 @@ Status ReadSourceLocation(const ConfigReader& r, SourceLocation* out);
 Status CheckSourceLocation(const ConfigReader& r, const SourceLocation& location);
 
 // The bucket the source lives in (source.remote), rooted at `prefix` (slashes trimmed).
-// `shared` gives the retry budget and the S3 part size.
-Result<std::unique_ptr<S3Storage>> OpenSourceBucket(const MigrationConfig& shared,
-                                                    const SourceLocation& location,
-                                                    std::string prefix);
+// `shared` gives the retry budget and the upload part size.
+Result<std::unique_ptr<Storage>> OpenSourceBucket(const MigrationConfig& shared,
+                                                  const SourceLocation& location,
+                                                  std::string prefix);
 // `path` on local disk (source.mode local) or a key in source.remote's bucket.
 Result<std::shared_ptr<RandomAccessFile>> OpenSourceFile(const MigrationConfig& shared,
                                                          const SourceLocation& location,

@@ -112,7 +112,7 @@ Result<Milvus1xMetaRead> ReadMilvus1xMeta(const Milvus1xConfig& config,
     read.origin = StrCat("mysql ", dsn.Redacted());
     ASSIGN_OR_RETURN(read.meta, ReadMysqlMeta(dsn));
   } else if (config.meta_mode == "local" || config.meta_mode == "remote") {
-    std::unique_ptr<S3Storage> bucket;  // the remote file reads through it
+    std::unique_ptr<Storage> bucket;  // the remote file reads through it
     std::unique_ptr<RandomAccessFile> file;
     if (config.meta_mode == "local") {
       ASSIGN_OR_RETURN(file, OpenLocalFile(config.meta_local_file));

@@ -1,4 +1,4 @@
-#include "storage/s3_from_config.h"
+#include "storage/storage_from_config.h"
 
 #include <algorithm>
 
@@ -23,6 +23,21 @@ S3Options S3OptionsFromConfig(const MigrationConfig& config, const RemoteConfig&
   o.check_bucket = r.check_bucket;
   o.prefix = std::move(prefix);
   return o;
+}
+
+Result<std::unique_ptr<Storage>> OpenRemoteStorage(const MigrationConfig& config,
+                                                   const RemoteConfig& remote,
+                                                   const std::string& section,
+                                                   std::string prefix) {
+  if (remote.cloud == "aws" || remote.cloud == "minio" || remote.cloud == "s3") {
+    ASSIGN_OR_RETURN(auto storage,
+                     S3Storage::Open(S3OptionsFromConfig(config, remote, section,
+                                                         std::move(prefix))));
+    return std::unique_ptr<Storage>(std::move(storage));
+  }
+  return absl::InvalidArgumentError(
+      StrCat(config.config_path, ": [", section, ".cloud] '", remote.cloud,
+             "' is not a cloud this build knows"));
 }
 
 }  // namespace mm
