@@ -13,6 +13,7 @@
 #include "config/config_limits.h"
 #include "config/config_reader.h"
 #include "sources/registry.h"
+#include "storage/storage_from_config.h"
 
 namespace mm {
 namespace {
@@ -39,12 +40,24 @@ Status ReadRemoteConfig(const ConfigReader& r, const std::string& prefix, Remote
 
 Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
                          const RemoteConfig& rc) {
+  if (IsAzureCloud(rc.cloud)) {
+    // The endpoint defaults to https://<ak>.blob.core.windows.net; ak names the account
+    // even with useIAM.
+    if (rc.bucket.empty()) return r.Invalid(prefix + ".bucket", "must be set (the container)");
+    if (rc.ak.empty()) return r.Invalid(prefix + ".ak", "must be set (the storage account)");
+    if (!rc.use_iam && rc.sk.empty()) {
+      return r.Invalid(prefix + ".sk",
+                       "must be set (the account key or a SAS token) unless useIAM is true");
+    }
+    return absl::OkStatus();
+  }
   if (rc.endpoint.empty()) return r.Invalid(prefix + ".endpoint", "must be set (host:port)");
   if (rc.bucket.empty()) return r.Invalid(prefix + ".bucket", "must be set");
   if (rc.cloud != "aws" && rc.cloud != "minio" && rc.cloud != "s3") {
     return r.Invalid(prefix + ".cloud", StrCat("'", rc.cloud,
                                                "' is not supported yet; expected aws (any "
-                                               "S3-compatible store, MinIO included)"));
+                                               "S3-compatible store, MinIO included) or "
+                                               "azure"));
   }
   if (!rc.use_iam && (rc.ak.empty() || rc.sk.empty())) {
     return r.Invalid(prefix + ".ak", "and .sk must be set unless useIAM is true");

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 
+#include "storage/azure_storage.h"
+
 namespace mm {
+
+bool IsAzureCloud(const std::string& cloud) { return cloud == "azure" || cloud == "az"; }
 
 S3Options S3OptionsFromConfig(const MigrationConfig& config, const RemoteConfig& r,
                               const std::string& section, std::string prefix) {
@@ -33,6 +37,25 @@ Result<std::unique_ptr<Storage>> OpenRemoteStorage(const MigrationConfig& config
     ASSIGN_OR_RETURN(auto storage,
                      S3Storage::Open(S3OptionsFromConfig(config, remote, section,
                                                          std::move(prefix))));
+    return std::unique_ptr<Storage>(std::move(storage));
+  }
+  if (IsAzureCloud(remote.cloud)) {
+    AzureOptions o;
+    o.endpoint = remote.endpoint;
+    o.account = remote.ak;
+    o.key = remote.sk;
+    o.container = remote.bucket;
+    o.use_ssl = remote.use_ssl;
+    o.use_iam = remote.use_iam;
+    o.prefix = std::move(prefix);
+    o.check_container = remote.check_bucket;
+    // As for S3: dumper.worker.writer.bufferSize sizes the staged blocks (5 MiB at least,
+    // Azure's 4000 MiB at most).
+    o.block_size = std::clamp<size_t>(static_cast<size_t>(config.writer_buffer_kb) << 10,
+                                      size_t{5} << 20, size_t{4000} << 20);
+    o.retry_budget_ms = config.retry_budget_s * 1000;
+    o.credentials_origin = section + ".ak/sk";
+    ASSIGN_OR_RETURN(auto storage, AzureStorage::Open(o));
     return std::unique_ptr<Storage>(std::move(storage));
   }
   return absl::InvalidArgumentError(

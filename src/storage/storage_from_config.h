@@ -22,6 +22,10 @@ Result<std::unique_ptr<Storage>> OpenRemoteStorage(const MigrationConfig& config
                                                    const std::string& section,
                                                    std::string prefix);
 
+// `cloud: azure` or its short form `az`: Azure Blob (account = ak, key or SAS = sk, the
+// bucket is the container).
+bool IsAzureCloud(const std::string& cloud);
+
 // S3 options for an S3-compatible cloud (aws, minio, s3).
 S3Options S3OptionsFromConfig(const MigrationConfig& config, const RemoteConfig& remote,
                               const std::string& section, std::string prefix);
