@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The e2e test bed: a real Milvus 2.3.5 standalone (the PyPI `milvus` package's binary) and,
-# for --storage s3, a SeaweedFS S3 gateway that Milvus uses as its object storage. Every
+# for --storage s3, a SeaweedFS S3 gateway that Milvus uses as its object storage (for
+# --storage azure, an Azurite blob service, scripts/azurite.sh). Every
 # listening port is derived from --port-base, everything lives under --dir, and `stop` ends
 # every process that `start` began (also after a start that failed halfway).
 #
-#   scripts/testbed.sh start --dir DIR [--storage local|s3] [--port-base N] [--auth] [--timeout S]
+#   scripts/testbed.sh start --dir DIR [--storage local|s3|azure] [--port-base N] [--auth] [--timeout S]
 #   scripts/testbed.sh stop  --dir DIR
 #   scripts/testbed.sh restart-milvus --dir DIR [--down S]
 #
@@ -23,6 +24,9 @@ readonly S3_BUCKET="milvus-bucket"
 readonly S3_AK="mmtestbedak"
 readonly S3_SK="mmtestbedsecretkey"
 readonly S3_REGION="us-east-1"
+readonly AZURE_ACCOUNT="mmtestbedazure"
+# A fixed key, as for S3: the tests read it from testbed.env (base64 of 64 bytes).
+readonly AZURE_KEY="bW10ZXN0YmVkYXp1cmVrZXktbm90LWEtc2VjcmV0LW9mLWFueS1yZWFsLWFjY291bnQtMDEyMzQ1Njc4OQ=="
 readonly MILVUS_ROOT_PASSWORD="Milvus"   # Milvus' built-in default for user root
 
 die() { echo "$PROG: $*" >&2; exit 1; }
@@ -86,6 +90,8 @@ stop_group() {
 cmd_stop() {
   local f
   # Milvus first: it is a client of the S3 store.
+  [ -e "$PID_DIR/milvus.pid" ] && stop_group "$PID_DIR/milvus.pid"
+  bash "$(dirname "${BASH_SOURCE[0]}")/azurite.sh" stop --dir "$DIR/azurite" >&2 || true
   for f in "$PID_DIR/milvus.pid" "$PID_DIR/seaweedfs.pid" "$PID_DIR"/*.pid; do
     [ -e "$f" ] && stop_group "$f"
   done
@@ -216,6 +222,21 @@ assert c.bucket_exists(bucket)
 EOF
 }
 
+# Creates the container Milvus uses in Azurite (idempotent), signed with the account key.
+azure_make_container() {
+  "$PY" - "$P_S3" "$AZURE_ACCOUNT" "$AZURE_KEY" "$S3_BUCKET" <<'EOF'
+import sys
+from azure.core.exceptions import ResourceExistsError
+from azure.storage.blob import BlobServiceClient
+port, account, key, container = sys.argv[1:5]
+svc = BlobServiceClient(f"http://127.0.0.1:{port}/{account}", credential={"account_name": account, "account_key": key})
+try:
+    svc.create_container(container)
+except ResourceExistsError:
+    pass
+EOF
+}
+
 # ---------------------------------------------------------------- Milvus
 # The `milvus-server` wrapper cannot be used as is: its port flags move to the next free port
 # when one is busy, it offers no flag for the metrics (/healthz) port and no way to move the
@@ -297,10 +318,13 @@ EOF
 }
 
 start_milvus() {
-  local base="$DIR/milvus" lib_dir="$1"
+  local base="$DIR/milvus" lib_dir="$1" azure=()
   log "starting Milvus (proxy $P_PROXY, metrics $P_METRICS, etcd $P_ETCD)"
   mkdir -p "$base/run"
-  spawn milvus "$base" env DEPLOY_MODE=STANDALONE METRICS_PORT="$P_METRICS" \
+  # Milvus 2.3 builds its Azure client from this when set (the default is https on
+  # <account>.blob.<minio.address>, which cannot reach Azurite).
+  [ -f "$DIR/azurite/azurite.env" ] && azure=("AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=http;AccountName=$AZURE_ACCOUNT;AccountKey=$AZURE_KEY;BlobEndpoint=http://127.0.0.1:$P_S3/$AZURE_ACCOUNT;")
+  spawn milvus "$base" env "${azure[@]}" DEPLOY_MODE=STANDALONE METRICS_PORT="$P_METRICS" \
     MILVUS_RUN_DIR="$base/run" ETCD_CONFIG_PATH="$base/configs/embedEtcd.yaml" \
     MILVUSCONF="$base/configs" LD_LIBRARY_PATH="$lib_dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$base/bin/milvus" run standalone
@@ -323,7 +347,7 @@ EOF
 
 # ---------------------------------------------------------------- start
 cmd_start() {
-  case "$STORAGE" in local|s3) ;; *) die "--storage must be local or s3, not '$STORAGE'" ;; esac
+  case "$STORAGE" in local|s3|azure) ;; *) die "--storage must be local, s3 or azure, not '$STORAGE'" ;; esac
   [[ "$PORT_BASE" =~ ^[0-9]+$ ]] && [ "$PORT_BASE" -ge 1024 ] && [ "$PORT_BASE" -le 65500 ] \
     || die "--port-base must be a number in 1024..65500"
   [ -x "$PY" ] || die "$PY not found: run scripts/setup.sh"
@@ -337,6 +361,7 @@ cmd_start() {
 
   local ports=("${milvus_ports[@]}")
   [ "$STORAGE" = s3 ] && ports+=("${weed_ports[@]}")
+  [ "$STORAGE" = azure ] && ports+=("$P_S3")
   check_ports_free "${ports[@]}"
 
   # From here on, any failure stops whatever was started.
@@ -356,6 +381,16 @@ cmd_start() {
 '"minio.accessKeyID":"%s","minio.secretAccessKey":"%s","minio.bucketName":"%s",'\
 '"minio.useSSL":false,"minio.rootPath":"files","minio.region":"%s"' \
       "$P_S3" "$S3_AK" "$S3_SK" "$S3_BUCKET" "$S3_REGION")
+  fi
+  if [ "$STORAGE" = azure ]; then
+    bash "$(dirname "${BASH_SOURCE[0]}")/azurite.sh" start --dir "$DIR/azurite" --port "$P_S3" \
+      --account "$AZURE_ACCOUNT" --key "$AZURE_KEY" || die "Azurite did not start"
+    azure_make_container || die "could not create the container $S3_BUCKET in Azurite"
+    log "Azurite ready after $((SECONDS - t0)) s"
+    extra+=$(printf ',"common.storageType":"remote","minio.cloudProvider":"azure",'\
+'"minio.address":"127.0.0.1","minio.port":%d,"minio.accessKeyID":"%s",'\
+'"minio.secretAccessKey":"%s","minio.bucketName":"%s","minio.useSSL":false,'\
+'"minio.rootPath":"files"' "$P_S3" "$AZURE_ACCOUNT" "$AZURE_KEY" "$S3_BUCKET")
   fi
   [ "$AUTH" = 1 ] && extra+=',"common.security.authorizationEnabled":true'
   extra+='}'
@@ -386,6 +421,13 @@ cmd_start() {
       echo "MM_S3_SK=$S3_SK"
       echo "MM_S3_REGION=$S3_REGION"
       echo "MM_S3_ROOT_PATH=files"
+    fi
+    if [ "$STORAGE" = azure ]; then
+      echo "MM_AZURE_ENDPOINT=http://127.0.0.1:$P_S3/$AZURE_ACCOUNT"
+      echo "MM_AZURE_ACCOUNT=$AZURE_ACCOUNT"
+      echo "MM_AZURE_KEY=$AZURE_KEY"
+      echo "MM_AZURE_CONTAINER=$S3_BUCKET"
+      echo "MM_AZURE_ROOT_PATH=files"
     fi
     if [ "$AUTH" = 1 ]; then
       echo "MM_MILVUS_USER=root"

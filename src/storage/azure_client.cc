@@ -383,7 +383,10 @@ Status AzureClient::Check(const Response& response, std::string_view what) const
     case 401:
     case 403: {
       std::string hint;
-      if (code == "AuthenticationFailed" || code.empty()) {
+      // Azure says AuthenticationFailed for a bad signature, Azurite AuthorizationFailure
+      // with Azure's "Server failed to authenticate" message.
+      if (code == "AuthenticationFailed" || code.empty() ||
+          message.find("failed to authenticate") != std::string::npos) {
         hint = config_.auth == Auth::kSas
                    ? "; the SAS token is invalid, expired or not for this account"
                    : config_.auth == Auth::kSharedKey

@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 TESTBED_SH = REPO / "scripts" / "testbed.sh"
 PORT_BASE = int(os.environ.get("MM_TESTBED_PORT_BASE", "19700"))
 # Offsets of each bed's ports from PORT_BASE; a bed uses at most 28 ports from its base.
-PORT_OFFSETS = {"s3": 0, "local": 40, "auth": 80}
+PORT_OFFSETS = {"s3": 0, "local": 40, "auth": 80, "azure": 52}
 
 
 def read_env_file(path: Path) -> dict[str, str]:
