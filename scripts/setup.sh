@@ -44,3 +44,7 @@ fi
 for v in ${MM_ES_VERSIONS:-8}; do  # 7 and 7.10 are fetched by their first start
   "$(dirname "$0")/elasticsearch.sh" fetch --version "$v"
 done
+
+# Azurite (scripts/azurite.sh), the Azure Blob emulator of the Azure tests: npm into the cache;
+# a no-op when the pinned version is there.
+"$(dirname "$0")/azurite.sh" install

@@ -21,6 +21,7 @@ bash scripts/build.sh asan
 bed=$(mktemp -d /tmp/mm-testbed.XXXXXX)
 cleanup() {
   bash "$repo/scripts/mariadb.sh" stop --dir "$bed/mariadb" >/dev/null 2>&1 || true
+  bash "$repo/scripts/azurite.sh" stop --dir "$bed/azurite" >/dev/null 2>&1 || true
   bash "$repo/scripts/testbed.sh" stop --dir "$bed/s3" >/dev/null 2>&1 || true
   bash "$repo/scripts/testbed.sh" stop --dir "$bed/local" >/dev/null 2>&1 || true
 }
@@ -41,6 +42,11 @@ export MM_TEST_S3_ENDPOINT="$(s3_env MM_S3_ENDPOINT)" MM_TEST_S3_BUCKET="$(s3_en
 bash scripts/mariadb.sh start --dir "$bed/mariadb" --port "$((MM_TESTBED_PORT_BASE + 200))"
 export MM_TEST_MYSQL_ENV="$bed/mariadb/mariadb.env"
 export MM_TEST_MYSQL_DSN="$(sed -n 's/^MM_MYSQL_DSN=//p' "$MM_TEST_MYSQL_ENV")"
+# Azurite for the Azure Blob unit tests (AzureStorageTest). +270: clear of every other server.
+bash scripts/azurite.sh start --dir "$bed/azurite" --port "$((MM_TESTBED_PORT_BASE + 270))"
+azure_env() { sed -n "s/^$1=//p" "$bed/azurite/azurite.env"; }
+export MM_TEST_AZURE_ENDPOINT="$(azure_env MM_AZURE_ENDPOINT)" \
+       MM_TEST_AZURE_ACCOUNT="$(azure_env MM_AZURE_ACCOUNT)" MM_TEST_AZURE_KEY="$(azure_env MM_AZURE_KEY)"
 # FAISS indexes written by pip's faiss-cpu, read by the C++ reader's unit tests.
 "$venv/bin/python" tests/fixtures/make_faiss_fixtures.py "$bed/faiss-fixtures" >/dev/null
 export MM_FAISS_FIXTURES="$bed/faiss-fixtures"

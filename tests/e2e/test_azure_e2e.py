@@ -7,7 +7,8 @@ azure). Milvus imports the dumped files from its container, as it would on Azure
   up as Put Block + Put Block List) and loaded by a second command; the files read back with
   azure-storage-blob equal, byte for byte, a dump of the same index to local disk; the rows
   read back with pymilvus;
-- a FAISS file read FROM a container with a SAS token (`cloud: az`, `useIAM: true`);
+- a FAISS file read FROM a container with a read/list SAS token (`cloud: az`, `useIAM: true`)
+  and migrated through a target that writes with another SAS;
 - a wrong key, a missing container, a tampered or expired SAS: exit 1 with a message naming
   Azure, the container and the key at fault.
 Every output (stdout, stderr, manifest.json, the lock) is searched for the key and the SAS.
@@ -146,15 +147,18 @@ def container_sas(bed: Testbed, *, expiry: datetime, permission: str = "rl") -> 
         permission=azure_blob.ContainerSasPermissions.from_string(permission), expiry=expiry)
 
 
-def source_in_container(bed: Testbed, tmp_path: Path, name: str, sas: str) -> tuple[Path, tuple]:
-    """A FAISS index uploaded to the container, and a config reading it with `sas`."""
+def source_in_container(bed: Testbed, tmp_path: Path, name: str, sas: str,
+                        target_sas: str | None = None) -> tuple[Path, tuple]:
+    """A FAISS index uploaded to the container, and a config reading it with `sas` (and
+    writing with `target_sas`, else the account key)."""
     ids, vectors = write_index(tmp_path / "src.index", 700, 32, seed=5)
     key = f"e2e-azure-src/{name}/src.index"
     with open(tmp_path / "src.index", "rb") as f:
         container_client(bed).upload_blob(key, f, overwrite=True)
     source = {**azure_remote(bed, cloud="az", sk=sas, useIAM=True), "faissFile": key}
+    target = azure_remote(bed, sk=target_sas) if target_sas else None
     config = config_for(bed, tmp_path, "unused", name, f"e2e-azure/{name}",
-                        source_remote=source)
+                        remote=target, source_remote=source)
     return config, (ids, vectors)
 
 
@@ -162,17 +166,19 @@ def test_faiss_source_read_from_a_container_with_a_sas(testbed_azure, mm_binary,
                                                        unique_collection, tmp_path):
     bed = testbed_azure
     name = unique_collection(bed)
-    sas = container_sas(bed, expiry=datetime.now(timezone.utc) + timedelta(hours=1))
-    config, (ids, vectors) = source_in_container(bed, tmp_path, name, sas)
+    expiry = datetime.now(timezone.utc) + timedelta(hours=1)
+    sas = container_sas(bed, expiry=expiry)  # read and list
+    target_sas = container_sas(bed, expiry=expiry, permission="racwdl")
+    config, (ids, vectors) = source_in_container(bed, tmp_path, name, sas, target_sas)
     assert 'cloud: "az"' in config.read_text() and "sig=" in config.read_text()
 
     run = run_command(mm_binary, "start", config)
 
     assert run.returncode == 0, run.describe() + bed.log_tail(20)
     assert_collection_holds(bed.milvus_alias(), name, ids, vectors, binary=False, metric="L2")
-    sig = re.search(r"sig=([^&]+)", sas).group(1)
+    sigs = [re.search(r"sig=([^&]+)", s).group(1) for s in (sas, target_sas)]
     assert_no_secret([run.output, *blob_texts(bed, f"e2e-azure/{name}")],
-                     secrets_of(bed, sas, sig))
+                     secrets_of(bed, sas, target_sas, *sigs))
 
 
 def expect_failure(run: ToolRun, *needles: str) -> None:
