@@ -492,6 +492,27 @@ TEST(MigrationConfigTest, StrictRefusesUnknownKeysNamingEach) {
             "target.create.collection.shardsNum?); --strict refuses unknown keys");
 }
 
+// cloud: azure (or az) needs no endpoint (https://<ak>.blob.core.windows.net), but ak names
+// the account even with useIAM, and sk is the key or a SAS unless useIAM.
+TEST(MigrationConfigTest, AzureCloud) {
+  for (const char* cloud : {"azure", "az"}) {
+    std::string yaml = Replace(kGoFaissExample, "    cloud: aws\n    endpoint: 127.0.0.1:9000\n",
+                               StrCat("    cloud: ", cloud, "\n"));
+    auto c = ParseMigrationConfig(yaml, "m.yaml", /*strict=*/true);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->target_remote.cloud, cloud);
+    EXPECT_TRUE(c->target_remote.endpoint.empty());
+    ExpectInvalid(Replace(yaml, "    ak: minioadmin\n", ""), "target.remote.ak");
+    ExpectInvalid(Replace(yaml, "    sk: minioadmin\n", ""), "target.remote.sk");
+    EXPECT_TRUE(ParseMigrationConfig(
+                    Replace(Replace(yaml, "    sk: minioadmin\n", ""), "useIAM: false",
+                            "useIAM: true"),
+                    "m.yaml")
+                    .ok());
+  }
+  ExpectInvalid(Replace(kGoFaissExample, "cloud: aws", "cloud: azureblob"), "target.remote.cloud");
+}
+
 // The Go tool's own examples use no key we do not know (shardsNums aside, above).
 TEST(MigrationConfigTest, GoToolExamplesPassStrict) {
   for (const char* yaml : {kGoFaissExample, kGoMilvus1xSqlite}) {
