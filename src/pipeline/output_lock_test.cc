@@ -12,10 +12,14 @@
 
 #include "storage/local_storage.h"
 #include "storage/memory_storage.h"
+#include "storage/azure_client.h"
+#include "storage/azure_shared_key.h"
+#include "storage/azure_storage.h"
 #include "storage/s3_storage.h"
 
 // The S3 cases run against a real server when MM_TEST_S3_ENDPOINT, MM_TEST_S3_BUCKET,
-// MM_TEST_S3_AK and MM_TEST_S3_SK are set (as s3_storage_test.cc), and are skipped otherwise.
+// MM_TEST_S3_AK and MM_TEST_S3_SK are set (as s3_storage_test.cc), and are skipped otherwise;
+// the Azure cases likewise with MM_TEST_AZURE_* (Azurite, as azure_storage_test.cc).
 
 namespace mm {
 namespace {
@@ -34,7 +38,7 @@ int64_t NowMs() {
       .count();
 }
 
-enum class Kind { kMemory, kLocal, kS3 };
+enum class Kind { kMemory, kLocal, kS3, kAzure };
 
 // Opens storages of one kind that all see the same output, as separate runs would.
 class OutputLockTest : public ::testing::TestWithParam<Kind> {
@@ -63,6 +67,19 @@ class OutputLockTest : public ::testing::TestWithParam<Kind> {
         s3_.prefix = StrCat("mm-test/lock-", ::getpid(), "-", rd() % 1000000);
         break;
       }
+      case Kind::kAzure: {
+        azure_.endpoint = Env("MM_TEST_AZURE_ENDPOINT");
+        azure_.account = Env("MM_TEST_AZURE_ACCOUNT");
+        azure_.key = Env("MM_TEST_AZURE_KEY");
+        if (azure_.endpoint.empty() || azure_.account.empty() || azure_.key.empty()) {
+          GTEST_SKIP() << "set MM_TEST_AZURE_* to run the Azure lock tests against Azurite";
+        }
+        azure_.container = "mm-lock-test";
+        ASSERT_NO_FATAL_FAILURE(CreateAzureContainer());
+        std::random_device rd;
+        azure_.prefix = StrCat("lock-", ::getpid(), "-", rd() % 1000000);
+        break;
+      }
     }
     storage_ = Open();
   }
@@ -86,8 +103,35 @@ class OutputLockTest : public ::testing::TestWithParam<Kind> {
         EXPECT_TRUE(s.ok()) << s.status();
         return s.ok() ? std::shared_ptr<Storage>(std::move(*s)) : nullptr;
       }
+      case Kind::kAzure: {
+        auto s = AzureStorage::Open(azure_);
+        EXPECT_TRUE(s.ok()) << s.status();
+        return s.ok() ? std::shared_ptr<Storage>(std::move(*s)) : nullptr;
+      }
     }
     return nullptr;
+  }
+
+  // Create Container, signed with the account key; an existing one (409) is fine.
+  void CreateAzureContainer() {
+    AzureClient::Config config;
+    std::string rest = azure_.endpoint.substr(azure_.endpoint.find("://") + 3);
+    config.scheme = "http";
+    config.host = rest.substr(0, rest.find('/'));
+    config.base_path = rest.substr(rest.find('/'));
+    config.account = azure_.account;
+    config.container = azure_.container;
+    auto key = azure::DecodeAccountKey(azure_.key, "MM_TEST_AZURE_KEY");
+    ASSERT_TRUE(key.ok());
+    config.key = *key;
+    auto client = AzureClient::Create(config);
+    ASSERT_TRUE(client.ok());
+    AzureClient::Request request;
+    request.method = "PUT";
+    request.query = {{"restype", "container"}};
+    auto response = (*client)->Send(request, "Create Container");
+    ASSERT_TRUE(response.ok()) << response.status();
+    ASSERT_TRUE(response->status == 201 || response->status == 409) << response->body;
   }
 
   OutputLockOptions Options(seconds lease = seconds(60), bool force = false) {
@@ -127,6 +171,7 @@ class OutputLockTest : public ::testing::TestWithParam<Kind> {
   std::shared_ptr<MemoryStorage> memory_;
   std::string dir_;
   S3Options s3_;
+  AzureOptions azure_;
   std::shared_ptr<Storage> storage_;
   std::atomic<int> lost_calls_{0};
 };
@@ -269,12 +314,14 @@ TEST(LockLeaseTest, FromEnvironment) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Storages, OutputLockTest,
-                         ::testing::Values(Kind::kMemory, Kind::kLocal, Kind::kS3),
+                         ::testing::Values(Kind::kMemory, Kind::kLocal, Kind::kS3,
+                                           Kind::kAzure),
                          [](const auto& info) {
                            switch (info.param) {
                              case Kind::kMemory: return std::string("Memory");
                              case Kind::kLocal: return std::string("Local");
                              case Kind::kS3: return std::string("S3");
+                             case Kind::kAzure: return std::string("Azure");
                            }
                            return std::string("?");
                          });
