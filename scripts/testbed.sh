@@ -25,7 +25,7 @@ readonly S3_AK="mmtestbedak"
 readonly S3_SK="mmtestbedsecretkey"
 readonly S3_REGION="us-east-1"
 readonly AZURE_ACCOUNT="mmtestbedazure"
-# A fixed key, as for S3: the tests read it from testbed.env (base64 of 64 bytes).
+# A fixed account key (base64), as for S3: the tests read it from testbed.env.
 readonly AZURE_KEY="bW10ZXN0YmVkYXp1cmVrZXktbm90LWEtc2VjcmV0LW9mLWFueS1yZWFsLWFjY291bnQtMDEyMzQ1Njc4OQ=="
 readonly MILVUS_ROOT_PASSWORD="Milvus"   # Milvus' built-in default for user root
 
