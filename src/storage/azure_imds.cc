@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/redact.h"
