@@ -7,6 +7,7 @@ azure). Milvus imports the dumped files from its container, as it would on Azure
   up as Put Block + Put Block List) and loaded by a second command; the files read back with
   azure-storage-blob equal, byte for byte, a dump of the same index to local disk; the rows
   read back with pymilvus;
+- a Milvus 1.x instance (tables and meta.json) read FROM a container;
 - a FAISS file read FROM a container with a read/list SAS token (`cloud: az`, `useIAM: true`)
   and migrated through a target that writes with another SAS;
 - a wrong key, a missing container, a tampered or expired SAS: exit 1 with a message naming
@@ -27,8 +28,10 @@ import numpy as np
 import pytest
 
 from conftest import Testbed, _start_bed
-from migration_yaml import ToolRun, faiss_config, run_command, write_yaml
+from migration_yaml import ToolRun, faiss_config, milvus1x_config, run_command, run_tool, write_yaml
 from readback import assert_collection_holds
+# The 1.x instance generator and its checks, shared with the S3 1.x tests.
+from test_milvus1x_e2e import assert_migrated, instance, renamed  # noqa: F401 (fixtures)
 
 azure_blob = pytest.importorskip("azure.storage.blob")
 
@@ -226,3 +229,35 @@ def test_a_bad_sas_names_the_source_container_and_key(testbed_azure, mm_binary, 
                    "the SAS token is invalid, expired or not for this account")
     sig = re.search(r"sig=([^&]+)", sas).group(1)
     assert_no_secret([run.output], secrets_of(bed, sas, sig))
+
+
+def test_milvus1x_segments_and_meta_in_a_container(instance, testbed_azure, mm_binary, renamed,
+                                                   tmp_path):
+    """A Milvus 1.x instance (its db/tables and an exported meta.json) read FROM a container,
+    segments by ranged Get Blob, into the Milvus on Azure: every live row back, bit for bit."""
+    bed = testbed_azure
+    r = renamed(instance, bed)
+    prefix = f"e2e-m1x-src/{r.suffix}"
+    cc = container_client(bed)
+    for path in sorted(instance.tables.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as f:
+                cc.upload_blob(f"{prefix}/tables/{path.relative_to(instance.tables).as_posix()}", f)
+    exported = run_tool(mm_binary, "export", "-s", str(instance.sqlite), "-o", str(tmp_path))
+    assert exported.returncode == 0, exported.describe()
+    with open(tmp_path / "meta.json", "rb") as f:
+        cc.upload_blob(f"{prefix}/meta.json", f)
+
+    config = milvus1x_config(bed, {"mode": "remote", "remoteMetaFile": f"{prefix}/meta.json"},
+                             "unused", "unused", target_mode="local",
+                             overrides={"target.create.collection.nameMap": r.names})
+    config["source"] = {"mode": "remote",
+                        "remote": {**azure_remote(bed), "tablesDir": f"/{prefix}/tables/"}}
+    del config["target"]["local"]
+    config["target"]["mode"] = "remote"
+    config["target"]["remote"] = {"outputDir": f"e2e-m1x/{r.suffix}", **azure_remote(bed)}
+    run = run_tool(mm_binary, "start", "-c", str(write_yaml(tmp_path / "m.yaml", config)),
+                   timeout=600)
+    assert run.returncode == 0, run.describe() + bed.log_tail(20)
+    assert_migrated(bed, instance, r.names)
+    assert_no_secret([run.output, *blob_texts(bed, f"e2e-m1x/{r.suffix}")], secrets_of(bed))
