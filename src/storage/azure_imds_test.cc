@@ -1,68 +1,18 @@
 // The managed identity token fetch. No IMDS runs on loopback and none is published as a
-// package, so a one-connection HTTP answerer in this file plays it, serving IMDS's documented
-// answer format; only the credential fetch is faked (the blob requests are tested against
-// Azurite).
+// package, so a one-connection HTTP answerer (loopback_answerer_for_test.h) plays it, serving
+// IMDS's documented answer format; only the credential fetch is faked (the blob requests are
+// tested against Azurite).
 #include "storage/azure_imds.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include <ctime>
 #include <string>
-#include <thread>
+
+#include "storage/loopback_answerer_for_test.h"
 
 namespace mm {
 namespace {
-
-// Listens on a free loopback port, answers one request with `answer`, records the request.
-class OneShotServer {
- public:
-  explicit OneShotServer(std::string answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    socklen_t len = sizeof(addr);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    EXPECT_EQ(::listen(fd_, 1), 0);
-    thread_ = std::thread([this] {
-      int c = ::accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      char buf[4096];
-      ssize_t n = ::recv(c, buf, sizeof(buf), 0);
-      if (n > 0) request_.assign(buf, static_cast<size_t>(n));
-      ::send(c, answer_.data(), answer_.size(), 0);
-      ::close(c);
-    });
-  }
-  ~OneShotServer() {
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string url() const { return StrCat("http://127.0.0.1:", port_); }
-  const std::string& request() {
-    if (thread_.joinable()) thread_.join();
-    return request_;
-  }
-
- private:
-  std::string answer_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::thread thread_;
-  std::string request_;
-};
-
-std::string HttpAnswer(int status, const std::string& body) {
-  return StrCat("HTTP/1.1 ", status, " X\r\nContent-Type: application/json\r\nContent-Length: ",
-                body.size(), "\r\nConnection: close\r\n\r\n", body);
-}
 
 TEST(AzureImdsTest, ParsesTheDocumentedAnswer) {
   auto t = ParseImdsToken(R"({"access_token":"eyJ0eXAi.x.y","client_id":"c",
@@ -81,7 +31,7 @@ TEST(AzureImdsTest, ParsesTheDocumentedAnswer) {
 }
 
 TEST(AzureImdsTest, AsksForAStorageTokenWithTheMetadataHeader) {
-  OneShotServer imds(HttpAnswer(
+  LoopbackAnswerer imds(HttpAnswer(
       200, R"({"access_token":"tok-123","expires_on":"4102444800","token_type":"Bearer"})"));
   ImdsOptions options;
   options.endpoint = imds.url();
@@ -99,7 +49,7 @@ TEST(AzureImdsTest, AsksForAStorageTokenWithTheMetadataHeader) {
 }
 
 TEST(AzureImdsTest, ARefusalAndAnAbsentEndpointAreNamed) {
-  OneShotServer imds(HttpAnswer(
+  LoopbackAnswerer imds(HttpAnswer(
       400, R"({"error":"invalid_request","error_description":"Identity not found"})"));
   ImdsOptions options;
   options.endpoint = imds.url();

@@ -14,6 +14,7 @@
 #include "storage/azure_client.h"
 #include "storage/azure_imds.h"
 #include "storage/azure_shared_key.h"
+#include "storage/azure_workload_identity.h"
 #include "storage/committing_file.h"
 #include "storage/relative_path.h"
 #include "storage/s3_xml.h"
@@ -310,9 +311,16 @@ Result<std::unique_ptr<AzureStorage>> AzureStorage::Open(const AzureOptions& opt
     config.auth = AzureClient::Auth::kSas;
     config.sas = options.key;
   } else if (options.use_iam) {
+    // As the Azure SDKs' default chain: workload identity when AKS set it up, else the
+    // VM's or pod's managed identity.
     config.auth = AzureClient::Auth::kBearer;
-    config.credentials_origin = "the managed identity (useIAM)";
-    config.token_source = ImdsTokenSource(ImdsOptionsFromEnvironment());
+    if (std::optional<WorkloadIdentityOptions> wi = WorkloadIdentityFromEnvironment()) {
+      config.credentials_origin = "the workload identity (useIAM)";
+      config.token_source = WorkloadIdentityTokenSource(*wi);
+    } else {
+      config.credentials_origin = "the managed identity (useIAM)";
+      config.token_source = ImdsTokenSource(ImdsOptionsFromEnvironment());
+    }
   } else {
     config.auth = AzureClient::Auth::kSharedKey;
     std::string key_origin = origin;

@@ -14,8 +14,9 @@
 // Endpoint: empty means https://<account>.blob.core.windows.net. An endpoint with a path
 // ("http://127.0.0.1:10000/devstoreaccount1", Azurite) addresses the account path-style.
 // Credentials: the account name (ak) with its key (sk, base64), or a SAS token in sk
-// (recognised by its sv= and sig=), or with use_iam and no SAS a managed identity token from
-// IMDS (azure_imds.h). Account names are shown in messages (they are part of every blob URL);
+// (recognised by its sv= and sig=), or with use_iam and no SAS a bearer token: by workload
+// identity when AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID are set
+// (azure_workload_identity.h), else from the managed identity endpoint (azure_imds.h). Account names are shown in messages (they are part of every blob URL);
 // keys, SAS tokens and bearer tokens never are.
 //
 // Thread-safety: as S3Storage: the storage and its RandomAccessFiles may be used from many
