@@ -17,12 +17,12 @@ Every output (stdout, stderr, manifest.json, the lock) is searched for the key a
 
 from __future__ import annotations
 
-import filecmp
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
+import azure.storage.blob as azure_blob  # pymilvus 2.3 depends on it
 import faiss
 import numpy as np
 import pytest
@@ -33,7 +33,6 @@ from readback import assert_collection_holds
 # The 1.x instance generator and its checks, shared with the S3 1.x tests.
 from test_milvus1x_e2e import assert_migrated, instance, renamed  # noqa: F401 (fixtures)
 
-azure_blob = pytest.importorskip("azure.storage.blob")
 
 @pytest.fixture(scope="module")
 def testbed_azure(tmp_path_factory) -> Iterator[Testbed]:
