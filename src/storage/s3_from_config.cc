@@ -14,6 +14,9 @@ S3Options S3OptionsFromConfig(const MigrationConfig& config, const RemoteConfig&
   // of them, so it bounds the dump's memory; S3 refuses parts under 5 MiB.
   o.part_size = std::max<size_t>(size_t{5} << 20, static_cast<size_t>(writer_buffer_kb) << 10);
   o.endpoint = r.endpoint;
+  o.cloud = r.cloud;
+  o.addressing = r.addressing;
+  o.section = section;
   o.region = r.region.empty() ? "us-east-1" : r.region;
   o.bucket = r.bucket;
   o.access_key = r.ak;
