@@ -251,3 +251,158 @@ def test_errors_name_the_cloud_bucket_and_key(testbed_s3, mm_binary, tmp_path,
     fails("unknown_cloud", cloud_remote(testbed_s3, "azur"), None, "target.remote.cloud",
           "aws, minio, s3, gcp, ali, tc")
     assert_no_secret(outputs, [wrong_sk, testbed_s3.env["MM_S3_SK"], routes_token(routes)])
+
+
+# ---------------------------------------------------------------- gcp OAuth2 (useIAM)
+
+FAKE_GCS = Path.home() / ".cache/milvus-migration/bin/fake-gcs-server"
+GCS_BUCKET = "gcs-source"
+
+
+@pytest.fixture(scope="module")
+def fake_gcs(tmp_path_factory) -> Iterator[dict]:
+    """fake-gcs-server (built by scripts/setup.sh) serving the XML API on localhost, with a
+    FAISS file preloaded into GCS_BUCKET. It does not check tokens: the token endpoint below
+    checks the JWT, this serves the storage calls."""
+    import os
+    import socket
+    import subprocess
+    import time
+
+    from conftest import PORT_BASE
+    if not FAKE_GCS.exists():
+        pytest.skip(f"{FAKE_GCS} not built (scripts/setup.sh)")
+    port = PORT_BASE + 285
+    data = tmp_path_factory.mktemp("gcs-data")
+    (data / GCS_BUCKET).mkdir()
+    path, ids, vectors = faiss_file(data / GCS_BUCKET / "src.index", seed=11)
+    log = open(data.parent / "fake-gcs.log", "w")
+    proc = subprocess.Popen(
+        [str(FAKE_GCS), "-scheme", "http", "-host", "127.0.0.1", "-port", str(port),
+         "-public-host", f"localhost:{port}", "-backend", "memory", "-data", str(data)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "fake-gcs-server"
+                time.sleep(0.2)
+        yield {"endpoint": f"localhost:{port}", "ids": ids, "vectors": vectors}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def b64url_decode(s: str) -> bytes:
+    import base64
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def service_account_routes(public_key, token: str, seen: list) -> dict:
+    """An OAuth2 token endpoint (RFC 7523 JWT bearer grant) that verifies the assertion's
+    RS256 signature with the service account's public key, and its claims."""
+    from urllib.parse import parse_qs
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def token_endpoint(h):
+        form = parse_qs(h.body)
+        if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+            return 400, json.dumps({"error": "unsupported_grant_type"})
+        header, payload, signature = form["assertion"][0].split(".")
+        try:
+            public_key.verify(b64url_decode(signature), f"{header}.{payload}".encode(),
+                              padding.PKCS1v15(), hashes.SHA256())
+        except Exception:  # noqa: BLE001
+            return 400, json.dumps({"error": "invalid_grant",
+                                    "error_description": "Invalid JWT Signature."})
+        claims = json.loads(b64url_decode(payload))
+        seen.append((json.loads(b64url_decode(header)), claims))
+        return 200, json.dumps({"access_token": token, "expires_in": 3599,
+                                "token_type": "Bearer"})
+    return {("POST", "/token"): token_endpoint}
+
+
+@pytest.mark.parametrize("via", ["service_account", "metadata"])
+def test_gcp_oauth2_source(via, fake_gcs, testbed_s3, mm_binary, unique_collection, tmp_path,
+                           identity_server):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    name = unique_collection(testbed_s3)
+    token = f"ya29.{uuid.uuid4().hex}"
+    seen: list = []
+    if via == "service_account":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        url, calls = identity_server(service_account_routes(key.public_key(), token, seen))
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+        key_file = tmp_path / "sa.json"
+        key_file.write_text(json.dumps({
+            "type": "service_account", "project_id": "mm-test", "private_key_id": "k1",
+            "private_key": pem, "client_email": "mm@mm-test.iam.gserviceaccount.com",
+            "token_uri": f"{url}/token"}))
+        env = {"GOOGLE_APPLICATION_CREDENTIALS": str(key_file)}
+        secrets = [token, pem.splitlines()[1]]
+    else:
+        def metadata(h):
+            if h.headers.get("Metadata-Flavor") != "Google":
+                return 403, "missing Metadata-Flavor"
+            return 200, json.dumps({"access_token": token, "expires_in": 3599,
+                                    "token_type": "Bearer"})
+        url, calls = identity_server({
+            ("GET", "/computeMetadata/v1/instance/service-accounts/default/token"): metadata})
+        env = {"GCE_METADATA_HOST": url, "GOOGLE_APPLICATION_CREDENTIALS": ""}
+        secrets = [token]
+    source = {"cloud": "gcp", "endpoint": fake_gcs["endpoint"], "bucket": GCS_BUCKET,
+              "useIAM": True, "useSSL": False, "checkBucket": False}
+    target = cloud_remote(testbed_s3, "aws", endpoint=testbed_s3.s3_endpoint)
+    config = config_for(tmp_path, testbed_s3, name, "src.index", target, source)
+
+    run = run_with_env(mm_binary, "start", config, env)
+    assert run.returncode == 0, run.describe()
+    assert calls, "the token was never fetched"
+    if via == "service_account":
+        header, claims = seen[0]
+        assert header["alg"] == "RS256" and header["kid"] == "k1"
+        assert claims["iss"] == "mm@mm-test.iam.gserviceaccount.com"
+        assert claims["aud"] == f"{url}/token"
+        assert claims["scope"] == "https://www.googleapis.com/auth/devstorage.read_write"
+        assert claims["exp"] - claims["iat"] == 3600
+    assert_collection_holds(testbed_s3.milvus_alias(), name, fake_gcs["ids"],
+                            fake_gcs["vectors"], binary=False, metric="L2")
+    assert_no_secret([run.output, bucket_texts(testbed_s3, f"e2e/{name}/")], secrets)
+
+
+def test_gcp_oauth2_refused_token_is_an_error(fake_gcs, testbed_s3, mm_binary, tmp_path,
+                                              identity_server):
+    """A service-account key the token endpoint does not accept (here: signed by another
+    key) fails naming the cloud, the bucket and the key file, not the key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    signer = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    url, _ = identity_server(service_account_routes(other.public_key(), "never", []))
+    pem = signer.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption()).decode()
+    key_file = tmp_path / "sa.json"
+    key_file.write_text(json.dumps({"type": "service_account", "private_key": pem,
+                                    "client_email": "mm@x.iam.gserviceaccount.com",
+                                    "token_uri": f"{url}/token"}))
+    source = {"cloud": "gcp", "endpoint": fake_gcs["endpoint"], "bucket": GCS_BUCKET,
+              "useIAM": True, "useSSL": False, "checkBucket": False}
+    target = cloud_remote(testbed_s3, "aws", endpoint=testbed_s3.s3_endpoint)
+    config = config_for(tmp_path, testbed_s3, "t_refused", "src.index", target, source)
+    run = run_with_env(mm_binary, "dump", config, {"GOOGLE_APPLICATION_CREDENTIALS":
+                                                   str(key_file)})
+    assert run.returncode != 0, run.describe()
+    for text in ("cloud gcp", f"gs://{GCS_BUCKET}/src.index", str(key_file),
+                 "Invalid JWT Signature"):
+        assert text in run.output, f"no {text!r} in\n{run.output}"
+    assert_no_secret([run.output], [pem.splitlines()[1]])
