@@ -198,6 +198,12 @@ Result<Credentials> FetchEc2InstanceCredentials(const std::string& endpoint) {
   list.url = base + "/latest/meta-data/iam/security-credentials/";
   list.headers = {{"X-aws-ec2-metadata-token", token.body}};
   ASSIGN_OR_RETURN(CredentialHttpResponse roles, CredentialHttpCall(list, what));
+  if (roles.status == 404) {
+    // EC2 answers the listing with or without the trailing '/'; some mocks only without.
+    list.url.pop_back();
+    ASSIGN_OR_RETURN(roles, CredentialHttpCall(list, what));
+    list.url += '/';
+  }
   const std::string role = FirstLine(roles.body);
   if (roles.status != 200 || role.empty()) {
     return absl::FailedPreconditionError(StrCat(

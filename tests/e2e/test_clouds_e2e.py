@@ -406,3 +406,133 @@ def test_gcp_oauth2_refused_token_is_an_error(fake_gcs, testbed_s3, mm_binary, t
                  "Invalid JWT Signature"):
         assert text in run.output, f"no {text!r} in\n{run.output}"
     assert_no_secret([run.output], [pem.splitlines()[1]])
+
+
+# ---------------------------------------------------------------- aws useIAM
+
+AEMM = Path.home() / ".cache/milvus-migration/bin/ec2-metadata-mock"
+AWS_IAM_CLEAR = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "",
+                 "AWS_ROLE_ARN": "", "AWS_WEB_IDENTITY_TOKEN_FILE": ""}
+
+
+@pytest.fixture
+def ec2_metadata_mock(tmp_path) -> Iterator[Callable[[dict | None], str]]:
+    """`start(credentials)`: amazon-ec2-metadata-mock (built by scripts/setup.sh) in IMDSv2-only
+    mode on loopback, serving `credentials` as the instance role's (None: its own defaults,
+    which expired in 2020). Returns its URL."""
+    import socket
+    import subprocess
+    import time
+
+    from conftest import PORT_BASE
+    if not AEMM.exists():
+        pytest.skip(f"{AEMM} not built (scripts/setup.sh)")
+    procs = []
+
+    def start(credentials: dict | None) -> str:
+        port = PORT_BASE + 286 + len(procs)
+        config = {"metadata": {"values": {"iam-security-credentials": credentials}}} \
+            if credentials else {}
+        cfg = tmp_path / f"aemm-{len(procs)}.json"
+        cfg.write_text(json.dumps(config))
+        log = open(tmp_path / f"aemm-{len(procs)}.log", "w")
+        proc = subprocess.Popen([str(AEMM), "-n", "127.0.0.1", "-p", str(port), "-I", "-c",
+                                 str(cfg)], stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=tmp_path)
+        procs.append((proc, log))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return f"http://127.0.0.1:{port}"
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "ec2-metadata-mock"
+                time.sleep(0.2)
+
+    yield start
+    for proc, log in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+
+
+def test_aws_imdsv2_instance_role(testbed_s3, mm_binary, unique_collection, tmp_path,
+                                  ec2_metadata_mock):
+    name = unique_collection(testbed_s3)
+    path, ids, vectors = faiss_file(tmp_path / "src.index", seed=21)
+    key = f"e2e-src/{name}/src.index"
+    testbed_s3.s3_client().fput_object(testbed_s3.s3_bucket, key, str(path))
+    expires = datetime.now(timezone.utc) + timedelta(hours=6)
+    # No Token: SeaweedFS refuses a session token it did not issue itself.
+    url = ec2_metadata_mock({"Code": "Success", "LastUpdated": iso(datetime.now(timezone.utc)),
+                             "Type": "AWS-HMAC", "AccessKeyId": testbed_s3.env["MM_S3_AK"],
+                             "SecretAccessKey": testbed_s3.env["MM_S3_SK"], "Token": "",
+                             "Expiration": iso(expires)})
+    remote = cloud_remote(testbed_s3, "aws", endpoint=testbed_s3.s3_endpoint, useIAM=True,
+                          ak="", sk="")
+    config = config_for(tmp_path, testbed_s3, name, key, remote, remote)
+    run = run_with_env(mm_binary, "start", config,
+                       {**AWS_IAM_CLEAR, "AWS_EC2_METADATA_SERVICE_ENDPOINT": url})
+    assert run.returncode == 0, run.describe()
+    assert_collection_holds(testbed_s3.milvus_alias(), name, ids, vectors, binary=False,
+                            metric="L2")
+    assert_no_secret([run.output, bucket_texts(testbed_s3, f"e2e/{name}/")],
+                     [testbed_s3.env["MM_S3_SK"]])
+
+
+def test_aws_imds_expired_credentials_are_an_error(testbed_s3, mm_binary, tmp_path,
+                                                   ec2_metadata_mock):
+    """ec2-metadata-mock's own example credentials expired in 2020."""
+    url = ec2_metadata_mock(None)
+    remote = cloud_remote(testbed_s3, "aws", endpoint=testbed_s3.s3_endpoint, useIAM=True,
+                          ak="", sk="")
+    config = config_for(tmp_path, testbed_s3, "t_expired", "e2e-src/none", remote, remote)
+    run = run_with_env(mm_binary, "dump", config,
+                       {**AWS_IAM_CLEAR, "AWS_EC2_METADATA_SERVICE_ENDPOINT": url})
+    assert run.returncode != 0, run.describe()
+    for text in ("cloud aws", f"s3://{testbed_s3.s3_bucket}", "expired", "EC2 instance"):
+        assert text in run.output, f"no {text!r} in\n{run.output}"
+    assert_no_secret([run.output], ["v/12345678901", "TEST92test48TEST"])
+
+
+def test_aws_web_identity(testbed_s3, mm_binary, unique_collection, tmp_path, identity_server):
+    """EKS IRSA: the projected token file goes to STS AssumeRoleWithWebIdentity (a loopback
+    STS answering in the documented XML; no published emulator hands out keys SeaweedFS
+    knows), and the keys it returns sign the requests to SeaweedFS."""
+    from urllib.parse import parse_qs
+
+    name = unique_collection(testbed_s3)
+    path, ids, vectors = faiss_file(tmp_path / "src.index", seed=31)
+    key = f"e2e-src/{name}/src.index"
+    testbed_s3.s3_client().fput_object(testbed_s3.s3_bucket, key, str(path))
+    web_token = f"eyJhbGciOiJSUzI1NiJ9.irsa-{uuid.uuid4().hex}.sig"
+    (tmp_path / "token").write_text(web_token + "\n")
+    role = "arn:aws:iam::123456789012:role/mm-migration"
+    expires = iso(datetime.now(timezone.utc) + timedelta(hours=1))
+
+    def sts(h):
+        form = parse_qs(h.body)
+        if (form.get("Action") != ["AssumeRoleWithWebIdentity"] or form.get("RoleArn") != [role]
+                or form.get("WebIdentityToken") != [web_token]):
+            return 400, ("<ErrorResponse><Error><Code>InvalidIdentityToken</Code>"
+                         "<Message>bad request</Message></Error></ErrorResponse>")
+        return 200, ("<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+                     f"<Credentials><AccessKeyId>{testbed_s3.env['MM_S3_AK']}</AccessKeyId>"
+                     f"<SecretAccessKey>{testbed_s3.env['MM_S3_SK']}</SecretAccessKey>"
+                     f"<SessionToken></SessionToken><Expiration>{expires}</Expiration>"
+                     "</Credentials></AssumeRoleWithWebIdentityResult>"
+                     "</AssumeRoleWithWebIdentityResponse>")
+    url, calls = identity_server({("POST", "/"): sts})
+    remote = cloud_remote(testbed_s3, "aws", endpoint=testbed_s3.s3_endpoint, useIAM=True,
+                          ak="", sk="")
+    config = config_for(tmp_path, testbed_s3, name, key, remote, remote)
+    run = run_with_env(mm_binary, "start", config,
+                       {**AWS_IAM_CLEAR, "AWS_ROLE_ARN": role,
+                        "AWS_WEB_IDENTITY_TOKEN_FILE": str(tmp_path / "token"),
+                        "AWS_ENDPOINT_URL_STS": url})
+    assert run.returncode == 0, run.describe()
+    assert ("POST", "/") in calls
+    assert_collection_holds(testbed_s3.milvus_alias(), name, ids, vectors, binary=False,
+                            metric="L2")
+    assert_no_secret([run.output, bucket_texts(testbed_s3, f"e2e/{name}/")],
+                     [testbed_s3.env["MM_S3_SK"], web_token])
