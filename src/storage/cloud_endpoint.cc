@@ -1,55 +1,65 @@
 #include "storage/cloud_endpoint.h"
 
 namespace mm {
+namespace {
+
+// The clouds reached through an S3-compatible API, one line each.
+struct CloudSpec {
+  std::string_view name;
+  std::string_view default_host;  // "{region}" is replaced by the region
+  bool virtual_host;              // the default style
+  std::string_view default_region;  // "" when the region must be given (no endpoint)
+  std::string_view url_scheme;
+  std::string_view example_region;
+};
+
+constexpr CloudSpec kClouds[] = {
+    {"aws", "s3.{region}.amazonaws.com", false, "us-east-1", "s3", "us-west-2"},
+    {"minio", "s3.{region}.amazonaws.com", false, "us-east-1", "s3", "us-east-1"},
+    {"s3", "s3.{region}.amazonaws.com", false, "us-east-1", "s3", "us-east-1"},
+    // GCS's S3 interoperability takes "auto" as the region of any bucket.
+    {"gcp", "storage.googleapis.com", true, "auto", "gs", "auto"},
+    // OSS names its regions "cn-hangzhou" and its hosts "oss-cn-hangzhou.aliyuncs.com"; the
+    // Go tool's configs write either form (the "oss-" is added once below).
+    {"ali", "oss-{region}.aliyuncs.com", true, "", "oss", "oss-cn-hangzhou"},
+    {"tc", "cos.{region}.myqcloud.com", true, "", "cos", "ap-guangzhou"},
+};
+
+const CloudSpec* FindCloud(std::string_view cloud) {
+  for (const CloudSpec& spec : kClouds) {
+    if (spec.name == cloud) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 std::string_view AcceptedS3Clouds() { return "aws, minio, s3, gcp, ali, tc"; }
 
-bool IsS3Cloud(std::string_view cloud) {
-  return cloud == "aws" || cloud == "minio" || cloud == "s3" || cloud == "gcp" ||
-         cloud == "ali" || cloud == "tc";
-}
+bool IsS3Cloud(std::string_view cloud) { return FindCloud(cloud) != nullptr; }
 
 Result<CloudEndpoint> ResolveCloudEndpoint(std::string_view section, std::string_view cloud,
                                            std::string_view endpoint, std::string_view region,
                                            bool use_ssl, std::string_view addressing) {
-  if (!IsS3Cloud(cloud)) {
+  const CloudSpec* spec = FindCloud(cloud);
+  if (spec == nullptr) {
     return absl::InvalidArgumentError(StrCat(section, ".cloud: '", cloud,
                                              "' is not a known cloud; expected one of ",
                                              AcceptedS3Clouds()));
   }
-  CloudEndpoint out;
-  out.region = std::string(region);
-  out.url_scheme = "s3";
-  std::string default_host;
-  if (cloud == "gcp") {
-    default_host = "storage.googleapis.com";
-    out.virtual_host = true;
-    out.url_scheme = "gs";
-    // GCS's S3 interoperability takes "auto" as the region of any bucket.
-    if (out.region.empty()) out.region = "auto";
-  } else if (cloud == "ali" || cloud == "tc") {
-    out.virtual_host = true;
-    out.url_scheme = cloud == "ali" ? "oss" : "cos";
-    if (out.region.empty() && endpoint.empty()) {
-      return absl::InvalidArgumentError(StrCat(
-          section, ".region must be set for cloud ", cloud, " (e.g. ",
-          cloud == "ali" ? "oss-cn-hangzhou" : "ap-guangzhou", ") unless ", section,
-          ".endpoint is"));
-    }
-    if (cloud == "ali") {
-      // OSS names its regions "cn-hangzhou" and its hosts "oss-cn-hangzhou.aliyuncs.com";
-      // the Go tool's configs write either form.
-      std::string_view id = region;
-      if (id.substr(0, 4) == "oss-") id.remove_prefix(4);
-      default_host = StrCat("oss-", id, ".aliyuncs.com");
-    } else {
-      default_host = StrCat("cos.", region, ".myqcloud.com");
-    }
-    if (out.region.empty()) out.region = "us-east-1";
-  } else {
-    if (out.region.empty()) out.region = "us-east-1";
-    default_host = StrCat("s3.", out.region, ".amazonaws.com");
+  if (region.empty() && endpoint.empty() && spec->default_region.empty()) {
+    return absl::InvalidArgumentError(StrCat(section, ".region must be set for cloud ", cloud,
+                                             " (e.g. ", spec->example_region, ") unless ",
+                                             section, ".endpoint is"));
   }
+  CloudEndpoint out;
+  out.url_scheme = std::string(spec->url_scheme);
+  out.virtual_host = spec->virtual_host;
+  out.region = std::string(region.empty() ? spec->default_region : region);
+  // A signing region is needed even when an endpoint stands in for the region.
+  if (out.region.empty()) out.region = "us-east-1";
+  std::string_view host_region = out.region;
+  if (cloud == "ali" && host_region.substr(0, 4) == "oss-") host_region.remove_prefix(4);
 
   std::string host(endpoint);
   out.scheme = use_ssl ? "https" : "http";
@@ -66,12 +76,16 @@ Result<CloudEndpoint> ResolveCloudEndpoint(std::string_view section, std::string
         StrCat(section, ".endpoint must be host[:port], without a path"));
   }
   if (host.find('@') != std::string::npos) {
-    return absl::InvalidArgumentError(StrCat(
-        section, ".endpoint must be host[:port]; credentials go in ak and sk, not in the endpoint"));
+    return absl::InvalidArgumentError(StrCat(section,
+                                             ".endpoint must be host[:port]; credentials go "
+                                             "in ak and sk, not in the endpoint"));
   }
   if (host.empty()) {
-    host = default_host;
-    out.scheme = "https";
+    host = std::string(spec->default_host);
+    if (size_t at = host.find("{region}"); at != std::string::npos) {
+      host.replace(at, 8, host_region);
+    }
+    out.scheme = "https";  // the clouds' own hosts serve https
   }
   out.host = host;
 

@@ -50,7 +50,8 @@ TEST(JwtTest, Rs256MatchesRfc7515AppendixA2) {
   ASSERT_TRUE(token.ok()) << token.status();
   EXPECT_EQ(*token,
             "eyJhbGciOiJSUzI1NiJ9"
-            ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+            ".eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxl"
+            "LmNvbS9pc19yb290Ijp0cnVlfQ"
             ".cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W"
             "2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkS"
             "jtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnv"
@@ -63,7 +64,8 @@ TEST(JwtTest, Base64UrlHasNoPaddingAndTheUrlAlphabet) {
 }
 
 TEST(JwtTest, ABadKeyNamesItsOriginNotItsText) {
-  const std::string bad = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ5dGVz\n-----END PRIVATE KEY-----\n";
+  const std::string bad =
+      "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWJ5dGVz\n-----END PRIVATE KEY-----\n";
   auto signature = SignRs256("a.b", bad, "sa.json private_key");
   ASSERT_FALSE(signature.ok());
   EXPECT_EQ(signature.status().code(), absl::StatusCode::kInvalidArgument);

@@ -444,7 +444,9 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
         hint = "; check the access key, the secret key and the bucket's permissions";
       }
       // The access key is a credential too: name where it came from, not its value.
-      return absl::PermissionDeniedError(StrCat(EndpointUrl(), bearer ? " refused the OAuth2 token of " : " refused the access key of ",
+      return absl::PermissionDeniedError(StrCat(EndpointUrl(),
+                                                bearer ? " refused the OAuth2 token of "
+                                                       : " refused the access key of ",
                                                 CredentialsOrigin(), " for ", what, " (",
                                                 detail, ")", hint, cloud));
     }
