@@ -19,9 +19,9 @@ constexpr CloudSpec kClouds[] = {
     {"s3", "s3.{region}.amazonaws.com", false, "us-east-1", "s3", "us-east-1"},
     // GCS's S3 interoperability takes "auto" as the region of any bucket.
     {"gcp", "storage.googleapis.com", true, "auto", "gs", "auto"},
-    // OSS names its regions "cn-hangzhou" and its hosts "oss-cn-hangzhou.aliyuncs.com"; the
-    // Go tool's configs write either form (the "oss-" is added once below).
-    {"ali", "oss-{region}.aliyuncs.com", true, "", "oss", "oss-cn-hangzhou"},
+    // OSS's S3-compatible endpoint, s3.oss-<region id>.aliyuncs.com, signs with the region id
+    // ("cn-hangzhou"); the Go tool's configs also write "oss-cn-hangzhou" (stripped below).
+    {"ali", "s3.oss-{region}.aliyuncs.com", true, "", "oss", "cn-hangzhou"},
     {"tc", "cos.{region}.myqcloud.com", true, "", "cos", "ap-guangzhou"},
 };
 
@@ -56,10 +56,10 @@ Result<CloudEndpoint> ResolveCloudEndpoint(std::string_view section, std::string
   out.url_scheme = std::string(spec->url_scheme);
   out.virtual_host = spec->virtual_host;
   out.region = std::string(region.empty() ? spec->default_region : region);
+  if (cloud == "ali" && out.region.rfind("oss-", 0) == 0) out.region.erase(0, 4);
   // A signing region is needed even when an endpoint stands in for the region.
   if (out.region.empty()) out.region = "us-east-1";
-  std::string_view host_region = out.region;
-  if (cloud == "ali" && host_region.substr(0, 4) == "oss-") host_region.remove_prefix(4);
+  const std::string& host_region = out.region;
 
   std::string host(endpoint);
   out.scheme = use_ssl ? "https" : "http";

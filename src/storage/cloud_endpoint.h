@@ -4,7 +4,9 @@
 //   cloud        default endpoint                  style    signing region (default)
 //   aws/minio/s3 s3.<region>.amazonaws.com         path     region (us-east-1)
 //   gcp          storage.googleapis.com            virtual  region (auto)
-//   ali          oss-<region>.aliyuncs.com         virtual  region, required without endpoint
+//   ali          s3.oss-<region>.aliyuncs.com      virtual  region id (cn-hangzhou; a leading
+//                                                           "oss-" is dropped), required
+//                                                           without endpoint
 //   tc           cos.<region>.myqcloud.com         virtual  region, required without endpoint
 //
 // `endpoint` overrides the default host for every cloud ("host[:port]", or with a scheme,

@@ -22,9 +22,10 @@ TEST(CloudEndpointTest, EachCloudHasItsDefaultHostStyleAndRegion) {
   EXPECT_EQ(gcp.url_scheme, "gs");
 
   CloudEndpoint ali = Resolve("ali", "", "oss-cn-hangzhou");
-  EXPECT_EQ(ali.host, "oss-cn-hangzhou.aliyuncs.com");
+  EXPECT_EQ(ali.host, "s3.oss-cn-hangzhou.aliyuncs.com");
+  EXPECT_EQ(ali.region, "cn-hangzhou");
   EXPECT_TRUE(ali.virtual_host);
-  EXPECT_EQ(Resolve("ali", "", "cn-beijing").host, "oss-cn-beijing.aliyuncs.com");
+  EXPECT_EQ(Resolve("ali", "", "cn-beijing").host, "s3.oss-cn-beijing.aliyuncs.com");
 
   CloudEndpoint tc = Resolve("tc", "", "ap-guangzhou");
   EXPECT_EQ(tc.host, "cos.ap-guangzhou.myqcloud.com");
