@@ -48,3 +48,20 @@ done
 # Azurite (scripts/azurite.sh), the Azure Blob emulator of the Azure tests: npm into the cache;
 # a no-op when the pinned version is there.
 "$(dirname "$0")/azurite.sh" install
+
+# Cloud emulators for tests/e2e/test_clouds_e2e.py (issue 13: gcp OAuth2, aws IMDSv2), built
+# from their Go modules into $cache/bin; a no-op when the binaries are there.
+if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then
+  GO=$(command -v go || echo /usr/local/go/bin/go)
+  mkdir -p "$cache/bin"
+  for mod in github.com/fsouza/fake-gcs-server@v1.56.1 \
+             github.com/aws/amazon-ec2-metadata-mock/cmd/ec2-metadata-mock@v1.13.0; do
+    bin="${mod%@*}"; bin="${bin##*/}"
+    if [ ! -x "$cache/bin/$bin" ]; then
+      echo "setup: building $bin from $mod"
+      GOBIN="$cache/bin" "$GO" install "$mod"
+    fi
+  done
+else
+  echo "setup: no Go toolchain: the gcp OAuth2 and aws IMDS tests will be skipped" >&2
+fi

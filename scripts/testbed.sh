@@ -197,6 +197,8 @@ EOF
   if [ ${#sw} -lt 90 ]; then
     sock_args=(-filer.localSocket="$sw/filer.sock" -s3.localSocket="$sw/s3.sock")
   fi
+  # -s3.domainName: virtual-host requests (bucket.localhost:port/key, as the gcp/ali/tc clouds
+  # send them) are served too; curl resolves *.localhost to the loopback itself.
   log "starting SeaweedFS (master $P_MASTER, volume $P_VOLUME, filer $P_FILER, s3 $P_S3)"
   spawn seaweedfs "$sw" "$WEED" -logdir="$sw/logs" -alsologtostderr=false -config_dir="$sw" \
     server -dir="$sw/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
@@ -206,6 +208,7 @@ EOF
     -filer -filer.port="$P_FILER" -filer.port.grpc="$P_FILER_GRPC" \
     -s3 -s3.port="$P_S3" -s3.port.grpc="$P_S3_GRPC" -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.config="$sw/s3.json" "${sock_args[@]}" \
+    -s3.domainName=localhost \
     -s3.autoCreateBucket=false  # as on AWS: a write to a missing bucket must fail
 }
 

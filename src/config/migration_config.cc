@@ -13,6 +13,7 @@
 #include "config/config_limits.h"
 #include "config/config_reader.h"
 #include "sources/registry.h"
+#include "storage/cloud_endpoint.h"
 #include "storage/storage_from_config.h"
 
 namespace mm {
@@ -28,6 +29,7 @@ std::string TrimLeadingSlashes(std::string s) {
 Status ReadRemoteConfig(const ConfigReader& r, const std::string& prefix, RemoteConfig* out) {
   RETURN_IF_ERROR(r.Get(prefix + ".cloud", &out->cloud));
   RETURN_IF_ERROR(r.Get(prefix + ".endpoint", &out->endpoint));
+  RETURN_IF_ERROR(r.Get(prefix + ".addressing", &out->addressing));
   RETURN_IF_ERROR(r.Get(prefix + ".region", &out->region));
   RETURN_IF_ERROR(r.Get(prefix + ".bucket", &out->bucket));
   RETURN_IF_ERROR(r.Get(prefix + ".ak", &out->ak));
@@ -51,13 +53,22 @@ Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
     }
     return absl::OkStatus();
   }
-  if (rc.endpoint.empty()) return r.Invalid(prefix + ".endpoint", "must be set (host:port)");
   if (rc.bucket.empty()) return r.Invalid(prefix + ".bucket", "must be set");
-  if (rc.cloud != "aws" && rc.cloud != "minio" && rc.cloud != "s3") {
-    return r.Invalid(prefix + ".cloud", StrCat("'", rc.cloud,
-                                               "' is not supported yet; expected aws (any "
-                                               "S3-compatible store, MinIO included) or "
-                                               "azure"));
+  if (!IsS3Cloud(rc.cloud)) {
+    return r.Invalid(prefix + ".cloud", StrCat("'", rc.cloud, "' is not a known cloud; expected ",
+                                               "one of ", AcceptedS3Clouds(),
+                                               ", azure or az"));
+  }
+  if (rc.endpoint.empty() && (rc.cloud == "minio" || rc.cloud == "s3")) {
+    return r.Invalid(prefix + ".endpoint", "must be set (host:port) for cloud " + rc.cloud);
+  }
+  if (!rc.addressing.empty() && rc.addressing != "path" && rc.addressing != "virtual") {
+    return r.Invalid(prefix + ".addressing",
+                     StrCat("'", rc.addressing, "' is not a style; expected path or virtual"));
+  }
+  if (rc.endpoint.empty() && rc.region.empty() && (rc.cloud == "ali" || rc.cloud == "tc")) {
+    return r.Invalid(prefix + ".region",
+                     "must be set for cloud " + rc.cloud + " unless endpoint is");
   }
   if (!rc.use_iam && (rc.ak.empty() || rc.sk.empty())) {
     return r.Invalid(prefix + ".ak", "and .sk must be set unless useIAM is true");

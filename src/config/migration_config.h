@@ -17,8 +17,9 @@ namespace mm {
 
 // An S3-compatible bucket, as the Go tool spells it under source.remote / target.remote.
 struct RemoteConfig {
-  std::string cloud = "aws";
-  std::string endpoint;
+  std::string cloud = "aws";  // aws (minio, s3), gcp, ali, tc: storage/cloud_endpoint.h
+  std::string endpoint;       // "" for the cloud's default
+  std::string addressing;     // path | virtual | "" for the cloud's default
   std::string region;
   std::string bucket;
   std::string ak;

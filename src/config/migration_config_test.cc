@@ -253,6 +253,36 @@ TEST(MigrationConfigTest, ErrorsNameTheKey) {
                 "target.create.collection.ifExists");
 }
 
+// target.remote.cloud takes the Go tool's S3-compatible clouds (azure has its own test); the endpoint
+// may be left to the cloud's default; addressing picks the style.
+TEST(MigrationConfigTest, RemoteCloudAddressingAndDefaultEndpoint) {
+  auto gcp = ParseMigrationConfig(
+      Replace(Replace(kGoFaissExample, "cloud: aws", "cloud: gcp\n    addressing: path"),
+              "    endpoint: 127.0.0.1:9000\n", ""),
+      "m.yaml", /*strict=*/true);
+  ASSERT_TRUE(gcp.ok()) << gcp.status();
+  EXPECT_EQ(gcp->target_remote.cloud, "gcp");
+  EXPECT_EQ(gcp->target_remote.addressing, "path");
+  EXPECT_EQ(gcp->target_remote.endpoint, "");
+  for (const char* cloud : {"aws", "minio", "s3", "ali", "tc"}) {
+    auto c = ParseMigrationConfig(Replace(kGoFaissExample, "cloud: aws",
+                                          std::string("cloud: ") + cloud), "m.yaml");
+    EXPECT_TRUE(c.ok()) << cloud << ": " << c.status();
+  }
+  auto unknown = ParseMigrationConfig(Replace(kGoFaissExample, "cloud: aws", "cloud: oracle"),
+                                      "m.yaml");
+  ASSERT_FALSE(unknown.ok());
+  const std::string msg(unknown.status().message());
+  EXPECT_NE(msg.find("target.remote.cloud"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("aws, minio, s3, gcp, ali, tc"), std::string::npos) << msg;
+  ExpectInvalid(Replace(kGoFaissExample, "cloud: aws", "cloud: aws\n    addressing: dns"),
+                "target.remote.addressing");
+  ExpectInvalid(Replace(Replace(Replace(kGoFaissExample, "cloud: aws", "cloud: tc"),
+                                "    endpoint: 127.0.0.1:9000\n", ""),
+                        "    region: ap-southeast-1\n", ""),
+                "target.remote.region");
+}
+
 // The Go tool's FAISS example with a dotted key set to `value` (written as is).
 std::string WithKey(const std::string& yaml, const std::string& dotted, const std::string& value) {
   YAML::Node root = YAML::Load(yaml);

@@ -195,24 +195,46 @@ Result<std::shared_ptr<S3Client>> S3Client::Create(Config config) {
 std::string S3Client::EndpointUrl() const { return StrCat(config_.scheme, "://", config_.host); }
 
 std::string S3Client::ObjectName(std::string_view key) const {
-  if (key.empty()) return StrCat("s3://", config_.bucket);
-  return StrCat("s3://", config_.bucket, "/", key);
+  if (key.empty()) return StrCat(config_.url_scheme, "://", config_.bucket);
+  return StrCat(config_.url_scheme, "://", config_.bucket, "/", key);
+}
+
+std::string S3Client::CredentialsOrigin() const {
+  return config_.credentials != nullptr ? config_.credentials->Origin()
+                                        : config_.credentials_origin;
+}
+
+Result<Credentials> S3Client::CurrentCredentials(std::string_view what) const {
+  if (config_.credentials == nullptr) {
+    Credentials c;
+    c.access_key = config_.access_key;
+    c.secret_key = config_.secret_key;
+    c.session_token = config_.session_token;
+    return c;
+  }
+  Result<Credentials> c = config_.credentials->Get();
+  if (!c.ok()) {
+    return Status(c.status().code(),
+                  StrCat("cloud ", config_.cloud, ", ", what, ": no credentials from ",
+                         config_.credentials->Origin(), ": ", c.status().message()));
+  }
+  return c;
 }
 
 Result<S3Client::Response> S3Client::Send(const Request& request, std::string_view what) const {
   const std::string payload_sha = sigv4::Sha256Hex(request.body);
-  std::string path = "/" + config_.bucket;
+  // Virtual-host style: the bucket moves from the path into the Host name.
+  std::string path = config_.virtual_host ? "" : "/" + config_.bucket;
   if (!request.key.empty()) path += "/" + request.key;
+  if (path.empty()) path = "/";
+  const std::string host =
+      config_.virtual_host ? StrCat(config_.bucket, ".", config_.host) : config_.host;
   const std::string canonical_uri = sigv4::EncodePath(path);
   const std::string query = sigv4::CanonicalQueryString(request.query);
   const std::string url =
-      StrCat(EndpointUrl(), canonical_uri, query.empty() ? "" : "?", query);
+      StrCat(config_.scheme, "://", host, canonical_uri, query.empty() ? "" : "?", query);
 
-  sigv4::KeyValues base_headers = {{"host", config_.host},
-                                   {"x-amz-content-sha256", payload_sha}};
-  if (!config_.session_token.empty()) {
-    base_headers.emplace_back("x-amz-security-token", config_.session_token);
-  }
+  sigv4::KeyValues base_headers = {{"host", host}};
   bool has_content_type = false;
   for (const auto& [k, v] : request.headers) {
     base_headers.emplace_back(k, v);
@@ -237,17 +259,27 @@ Result<S3Client::Response> S3Client::Send(const Request& request, std::string_vi
   for (int attempt = 0;; ++attempt) {
     const auto attempt_start = Clock::now();
     Response response;
+    ASSIGN_OR_RETURN(Credentials credentials, CurrentCredentials(what));
     sigv4::Request signed_request;
     signed_request.method = request.method;
     signed_request.canonical_uri = canonical_uri;
     signed_request.query = request.query;
     signed_request.headers = base_headers;
-    const std::string amz_date = sigv4::AmzDate(std::time(nullptr));
-    signed_request.headers.emplace_back("x-amz-date", amz_date);
-    signed_request.payload_sha256 = payload_sha;
-    const std::string authorization =
-        sigv4::Authorize(signed_request, config_.access_key, config_.secret_key,
-                         config_.region, "s3", amz_date);
+    std::string authorization;
+    if (!credentials.bearer_token.empty()) {
+      // OAuth2 (GCS with useIAM): the token authorizes the request; nothing is signed.
+      authorization = "Bearer " + credentials.bearer_token;
+    } else {
+      signed_request.headers.emplace_back("x-amz-content-sha256", payload_sha);
+      if (!credentials.session_token.empty()) {
+        signed_request.headers.emplace_back("x-amz-security-token", credentials.session_token);
+      }
+      const std::string amz_date = sigv4::AmzDate(std::time(nullptr));
+      signed_request.headers.emplace_back("x-amz-date", amz_date);
+      signed_request.payload_sha256 = payload_sha;
+      authorization = sigv4::Authorize(signed_request, credentials.access_key,
+                                       credentials.secret_key, config_.region, "s3", amz_date);
+    }
 
     struct curl_slist* header_list = nullptr;
     for (const auto& [k, v] : signed_request.headers) {
@@ -360,15 +392,27 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
   std::string detail = StrCat("HTTP ", response.status);
   if (!error.code.empty()) detail += StrCat(" ", error.code);
   if (!error.message.empty()) detail += StrCat(": ", error.message);
-  // A server may quote the access key in its message; it is a credential too.
-  for (size_t at; !config_.access_key.empty() &&
-                  (at = detail.find(config_.access_key)) != std::string::npos;) {
-    detail.replace(at, config_.access_key.size(), kRedacted);
+  // A server may quote the access key (or token) in its message; it is a credential too.
+  std::vector<std::string> secrets = {config_.access_key, config_.secret_key,
+                                      config_.session_token};
+  bool bearer = false;
+  if (config_.credentials != nullptr) {
+    if (Result<Credentials> c = config_.credentials->Get(); c.ok()) {
+      bearer = !c->bearer_token.empty();
+      secrets.insert(secrets.end(),
+                     {c->access_key, c->secret_key, c->session_token, c->bearer_token});
+    }
   }
+  for (const std::string& secret : secrets) {
+    for (size_t at; !secret.empty() && (at = detail.find(secret)) != std::string::npos;) {
+      detail.replace(at, secret.size(), kRedacted);
+    }
+  }
+  const std::string cloud = StrCat(" [cloud ", config_.cloud, "]");
 
   if (error.code == "NoSuchBucket") {
     return absl::NotFoundError(StrCat("bucket '", config_.bucket, "' does not exist at ",
-                                      EndpointUrl(), " (", what, ")"));
+                                      EndpointUrl(), " (", what, ")", cloud));
   }
   if (response.status == 301 || response.status == 307 || response.status == 308 ||
       error.code == "PermanentRedirect" || error.code == "AuthorizationHeaderMalformed") {
@@ -376,11 +420,13 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
     return absl::InvalidArgumentError(StrCat(
         what, ": bucket '", config_.bucket, "' is not served at ", EndpointUrl(),
         " in region '", config_.region, "'",
-        actual.empty() ? "" : StrCat("; it is in region '", actual, "'"), " (", detail, ")"));
+        actual.empty() ? "" : StrCat("; it is in region '", actual, "'"), " (", detail, ")",
+        cloud));
   }
   switch (response.status) {
     case 404:
-      return absl::NotFoundError(StrCat(what, ": not found at ", EndpointUrl(), " (", detail, ")"));
+      return absl::NotFoundError(
+          StrCat(what, ": not found at ", EndpointUrl(), " (", detail, ")", cloud));
     case 401:
     case 403: {
       std::string hint;
@@ -390,14 +436,19 @@ Status S3Client::Check(const Response& response, std::string_view what) const {
         hint = "; the server does not know this access key";
       } else if (error.code == "RequestTimeTooSkewed") {
         hint = "; this machine's clock is off";
+      } else if (error.code == "ExpiredToken" || error.code == "TokenRefreshRequired" ||
+                 error.code == "InvalidToken" || response.status == 401) {
+        hint = "; the temporary credentials (token) expired or are not valid";
       } else if (error.code.empty()) {
         // A HEAD answer has no body to say why.
         hint = "; check the access key, the secret key and the bucket's permissions";
       }
       // The access key is a credential too: name where it came from, not its value.
-      return absl::PermissionDeniedError(StrCat(EndpointUrl(), " refused the access key of ",
-                                                config_.credentials_origin, " for ", what,
-                                                " (", detail, ")", hint));
+      return absl::PermissionDeniedError(StrCat(EndpointUrl(),
+                                                bearer ? " refused the OAuth2 token of "
+                                                       : " refused the access key of ",
+                                                CredentialsOrigin(), " for ", what, " (",
+                                                detail, ")", hint, cloud));
     }
     case 400:
       return absl::InvalidArgumentError(StrCat(what, " was rejected by ", EndpointUrl(), " (",

@@ -1,5 +1,6 @@
-// Signed HTTP requests to one bucket of one S3-compatible endpoint (path-style addressing:
-// scheme://host:port/bucket/key), over libcurl, with retries and S3 errors mapped to Status
+// Signed HTTP requests to one bucket of one S3-compatible endpoint (path-style addressing,
+// scheme://host:port/bucket/key, or virtual-host style, scheme://bucket.host:port/key, as
+// GCS, OSS and COS want), over libcurl, with retries and S3 errors mapped to Status
 // codes. The storage layer (s3_storage.h) builds the S3 operations on top.
 //
 // Transient failures (connection errors, timeouts, HTTP 5xx and 429, S3 SlowDown and
@@ -16,6 +17,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "storage/credentials.h"
 #include "storage/sigv4.h"
 
 namespace mm {
@@ -32,6 +34,13 @@ class S3Client {
     std::string access_key;
     std::string secret_key;
     std::string session_token;  // optional, for temporary credentials
+    // When set, asked for the credentials at every request (they may be temporary and
+    // refreshed) instead of the three fields above; a bearer token is sent as such.
+    std::shared_ptr<CredentialProvider> credentials;
+    bool virtual_host = false;  // the bucket in the Host name instead of the path
+    // The cloud ("aws", "gcp", ...) and its URL scheme ("s3", "gs", ...), for messages.
+    std::string cloud = "aws";
+    std::string url_scheme = "s3";
     // Where the keys came from ("target.remote.ak/sk"), named when the server refuses them.
     std::string credentials_origin = "the configured credentials";
     // How long one request may keep retrying transient failures in total; the last
@@ -83,13 +92,18 @@ class S3Client {
   Status Check(const Response& response, std::string_view what) const;
 
   const Config& config() const { return config_; }
+  // Where the credentials come from: the provider's origin, else Config::credentials_origin.
+  std::string CredentialsOrigin() const;
   // "http://host:port", for messages.
   std::string EndpointUrl() const;
-  // "s3://bucket/key", for messages.
+  // "s3://bucket/key" (gs://, oss://, cos:// by cloud), for messages.
   std::string ObjectName(std::string_view key) const;
 
  private:
   explicit S3Client(Config config);
+  // The provider's credentials (an error from it names `what` and the cloud), else the
+  // configured keys.
+  Result<Credentials> CurrentCredentials(std::string_view what) const;
 
   Config config_;
   std::unique_ptr<CurlHandlePool> pool_;

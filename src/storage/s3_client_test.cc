@@ -278,5 +278,88 @@ TEST(S3ClientTest, BudgetStartsAtTheFirstFailure) {
   EXPECT_EQ(server.requests().size(), 2u);
 }
 
+// GCS, OSS and COS address the bucket in the Host name: the request line holds only the key,
+// and the signature covers that Host (curl resolves *.localhost to the loopback itself).
+TEST(S3ClientTest, VirtualHostPutsTheBucketInTheHostName) {
+  ScriptedServer server({ScriptedServer::Reply(200, "")});
+  S3Client::Config config;
+  config.scheme = "http";
+  config.host = StrCat("localhost:", server.port());
+  config.region = "auto";
+  config.bucket = "bkt";
+  config.access_key = "GOOGHMAC";
+  config.secret_key = "SECRET-never-shown";
+  config.virtual_host = true;
+  config.cloud = "gcp";
+  config.url_scheme = "gs";
+  auto client = S3Client::Create(config);
+  ASSERT_TRUE(client.ok());
+  S3Client::Request request;
+  request.method = "GET";
+  request.key = "dir/a.npy";
+  auto response = (*client)->Send(request, "GET gs://bkt/dir/a.npy");
+  ASSERT_TRUE(response.ok()) << response.status();
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].rfind("GET /dir/a.npy HTTP/1.1\r\n", 0), 0u) << seen[0];
+  EXPECT_NE(seen[0].find(StrCat("Host: bkt.localhost:", server.port(), "\r\n")),
+            std::string::npos)
+      << seen[0];
+  EXPECT_NE(seen[0].find("Credential=GOOGHMAC/"), std::string::npos) << seen[0];
+  EXPECT_NE(seen[0].find("/auto/s3/aws4_request"), std::string::npos) << seen[0];
+  EXPECT_EQ((*client)->ObjectName("k"), "gs://bkt/k");
+}
+
+// A provider's bearer token (GCS with useIAM) is sent as such, unsigned; a provider's session
+// token goes out as x-amz-security-token; neither is ever shown in an error.
+TEST(S3ClientTest, SendsTheProvidersBearerOrSessionToken) {
+  ScriptedServer server({ScriptedServer::Reply(200, ""),
+                         ScriptedServer::Reply(401, "<Error><Code>AuthenticationRequired</Code>"
+                                                    "<Message>tok-SECRET bad</Message></Error>"),
+                         ScriptedServer::Reply(200, "")});
+  Credentials bearer;
+  bearer.bearer_token = "tok-SECRET";
+  S3Client::Config config;
+  config.scheme = "http";
+  config.host = StrCat("127.0.0.1:", server.port());
+  config.region = "auto";
+  config.bucket = "bkt";
+  config.max_retries = 0;
+  config.cloud = "gcp";
+  config.credentials = std::make_shared<StaticCredentialProvider>(bearer, "the GCE metadata");
+  auto client = S3Client::Create(config);
+  ASSERT_TRUE(client.ok());
+  S3Client::Request request;
+  request.method = "HEAD";
+  request.key = "a";
+  ASSERT_TRUE((*client)->Send(request, "HEAD gs://bkt/a").ok());
+  auto refused = (*client)->Send(request, "HEAD gs://bkt/a");
+  ASSERT_TRUE(refused.ok());
+  Status status = (*client)->Check(*refused, "HEAD gs://bkt/a");
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  const std::string msg(status.message());
+  EXPECT_EQ(msg.find("tok-SECRET"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the GCE metadata"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("cloud gcp"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("gs://bkt/a"), std::string::npos) << msg;
+
+  Credentials session;
+  session.access_key = "ASIA1";
+  session.secret_key = "s";
+  session.session_token = "sess";
+  S3Client::Config aws = config;
+  aws.cloud = "aws";
+  aws.credentials = std::make_shared<StaticCredentialProvider>(session, "IMDS");
+  auto aws_client = S3Client::Create(aws);
+  ASSERT_TRUE(aws_client.ok());
+  ASSERT_TRUE((*aws_client)->Send(request, "HEAD s3://bkt/a").ok());
+  auto seen = server.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_NE(seen[0].find("Authorization: Bearer tok-SECRET\r\n"), std::string::npos) << seen[0];
+  EXPECT_EQ(seen[0].find("x-amz-date"), std::string::npos) << seen[0];
+  EXPECT_NE(seen[2].find("x-amz-security-token: sess\r\n"), std::string::npos) << seen[2];
+  EXPECT_NE(seen[2].find("Credential=ASIA1/"), std::string::npos) << seen[2];
+}
+
 }  // namespace
 }  // namespace mm

@@ -13,6 +13,8 @@
 #include "core/redact.h"
 #include "storage/committing_file.h"
 #include "storage/relative_path.h"
+#include "storage/cloud_credentials.h"
+#include "storage/cloud_endpoint.h"
 #include "storage/s3_client.h"
 #include "storage/s3_xml.h"
 
@@ -34,11 +36,6 @@ std::string Base64Md5(std::string_view data) {
   unsigned char out[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
   int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
   return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));
-}
-
-std::string GetEnv(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? "" : v;
 }
 
 // A 404 for the object itself, not for its bucket: the object is not there. (A missing
@@ -315,38 +312,21 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
                                              options.list_page_size));
   }
 
-  std::string endpoint = options.endpoint;
-  config.scheme = options.use_ssl ? "https" : "http";
-  if (endpoint.rfind("http://", 0) == 0) {
-    config.scheme = "http";
-    endpoint = endpoint.substr(7);
-  } else if (endpoint.rfind("https://", 0) == 0) {
-    config.scheme = "https";
-    endpoint = endpoint.substr(8);
-  }
-  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  if (endpoint.find_first_of("/?#") != std::string::npos) {
-    return absl::InvalidArgumentError(StrCat("S3 endpoint '", RedactUrl(options.endpoint),
-                                             "' must be host[:port], without a path"));
-  }
-  if (endpoint.find('@') != std::string::npos) {
-    return absl::InvalidArgumentError(StrCat("S3 endpoint '", RedactUrl(options.endpoint),
-                                             "' must be host[:port]; credentials go in ak "
-                                             "and sk, not in the endpoint"));
-  }
-  config.host = endpoint.empty() ? StrCat("s3.", config.region, ".amazonaws.com") : endpoint;
+  ASSIGN_OR_RETURN(CloudEndpoint where,
+                   ResolveCloudEndpoint(options.section, options.cloud, options.endpoint,
+                                        options.region, options.use_ssl, options.addressing));
+  config.scheme = where.scheme;
+  config.host = where.host;
+  config.region = where.region;
+  config.virtual_host = where.virtual_host;
+  config.cloud = options.cloud;
+  config.url_scheme = where.url_scheme;
 
-  if (options.use_iam) {
-    config.access_key = GetEnv("AWS_ACCESS_KEY_ID");
-    config.secret_key = GetEnv("AWS_SECRET_ACCESS_KEY");
-    config.session_token = GetEnv("AWS_SESSION_TOKEN");
-    config.credentials_origin = "AWS_ACCESS_KEY_ID (useIAM)";
-    if (config.access_key.empty() || config.secret_key.empty()) {
-      return absl::InvalidArgumentError(
-          "S3 use_iam is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set "
-          "in the environment; instance-metadata IAM roles are not supported yet, so export "
-          "the role's temporary credentials (and AWS_SESSION_TOKEN) or set an access key");
-    }
+  if (options.credentials != nullptr) {
+    config.credentials = options.credentials;
+  } else if (options.use_iam) {
+    ASSIGN_OR_RETURN(config.credentials,
+                     IamCredentialProvider(options.cloud, options.section));
   } else {
     config.access_key = options.access_key;
     config.secret_key = options.secret_key;
@@ -371,11 +351,12 @@ Result<std::unique_ptr<S3Storage>> S3Storage::Open(const S3Options& options) {
   if (options.check_bucket) {
     S3Client::Request request;
     request.method = "HEAD";
-    std::string what = StrCat("HEAD bucket s3://", options.bucket);
+    std::string what = StrCat("HEAD bucket ", client->ObjectName(""));
     ASSIGN_OR_RETURN(S3Client::Response response, client->Send(request, what));
     if (response.status == 404) {
       return absl::NotFoundError(StrCat("bucket '", options.bucket, "' does not exist at ",
-                                        client->EndpointUrl()));
+                                        client->EndpointUrl(), " [cloud ", options.cloud,
+                                        "]"));
     }
     RETURN_IF_ERROR(client->Check(response, what));
   }

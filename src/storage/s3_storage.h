@@ -1,5 +1,7 @@
-// Storage in one bucket of an S3-compatible object store (AWS S3, MinIO, SeaweedFS), under
-// an optional key prefix, with path-style addressing and Signature V4.
+// Storage in one bucket of an S3-compatible object store (AWS S3, MinIO, SeaweedFS, and the
+// S3 APIs of Google Cloud Storage, Alibaba OSS and Tencent COS), under an optional key
+// prefix, with Signature V4 (or an OAuth2 bearer token for GCS with useIAM). Each cloud's
+// default endpoint and addressing style are in cloud_endpoint.h.
 //
 // Files map to objects: path "a/b.npy" is key "<prefix>/a/b.npy". Reads are ranged GETs.
 // Writes are buffered: a file up to part_size goes up in one PUT at Close(); a larger one
@@ -8,10 +10,10 @@
 // until Close() succeeds; Abort() or destruction without Close() aborts the upload.
 // List/DeletePrefix treat the prefix as a directory: "a/b" covers "a/b/..." but not "a/bc".
 //
-// Credentials: the access/secret key pair of S3Options, or with use_iam the environment
-// variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (optional).
-// Instance-metadata (EC2/EKS) roles are not supported yet. The secret key never appears in
-// logs or errors.
+// Credentials: the access/secret key pair of S3Options, or with use_iam the cloud's instance
+// identity (cloud_credentials.h: environment variables, EC2 IMDSv2, EKS web identity, GCE
+// metadata or a service-account key, the ECS RAM role), refreshed before they expire. No
+// key or token ever appears in logs or errors.
 //
 // Thread-safety: S3Storage and its RandomAccessFiles may be used from many threads (a curl
 // handle per request, from a pool); a WritableFile is used by one thread at a time. Files
@@ -24,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/credentials.h"
 #include "storage/storage.h"
 
 namespace mm {
@@ -34,7 +37,13 @@ struct S3Options {
   // "host:port" or "http(s)://host:port"; a scheme here overrides use_ssl. Empty means AWS:
   // "s3.<region>.amazonaws.com".
   std::string endpoint;
-  std::string region;  // empty means "us-east-1"
+  std::string region;  // empty means the cloud's default (us-east-1, or auto for gcp)
+  // aws (also minio, s3), gcp, ali or tc; see cloud_endpoint.h.
+  std::string cloud = "aws";
+  // "path", "virtual", or "" for the cloud's default style.
+  std::string addressing;
+  // The config section ("target.remote"), named in configuration errors.
+  std::string section = "S3";
   std::string bucket;
   std::string access_key;
   std::string secret_key;
@@ -52,6 +61,8 @@ struct S3Options {
   // Where access_key/secret_key came from ("target.remote.ak/sk"), for refusals; the keys
   // themselves are never shown.
   std::string credentials_origin;
+  // Overrides the credentials above (tests; a caller with its own identity source).
+  std::shared_ptr<CredentialProvider> credentials;
   // Keys per ListObjectsV2 page (S3 caps it at 1000); small values exercise pagination.
   int list_page_size = 1000;
 };

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -321,34 +322,42 @@ TEST(S3StorageOptionsTest, BadOptionsAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(S3StorageOptionsTest, IamWithoutEnvironmentIsAClearError) {
-  const char* saved_ak = std::getenv("AWS_ACCESS_KEY_ID");
-  const char* saved_sk = std::getenv("AWS_SECRET_ACCESS_KEY");
-  std::string ak = saved_ak ? saved_ak : "", sk = saved_sk ? saved_sk : "";
-  ::unsetenv("AWS_ACCESS_KEY_ID");
-  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+// useIAM on AWS: the environment's keys when set, else (no web identity either) the EC2
+// instance role, whose metadata service is named when it cannot be reached.
+TEST(S3StorageOptionsTest, IamTakesTheEnvironmentElseTheInstanceRole) {
+  const char* names[] = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ROLE_ARN",
+                         "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT"};
+  std::vector<std::optional<std::string>> saved;
+  for (const char* name : names) {
+    const char* v = std::getenv(name);
+    saved.push_back(v ? std::optional<std::string>(v) : std::nullopt);
+    ::unsetenv(name);
+  }
+  ::setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1", 1);
   S3Options options;
   options.endpoint = "127.0.0.1:1";
   options.bucket = "b";
   options.use_iam = true;
   options.check_bucket = false;
+  options.max_retries = 0;
   auto storage = S3Storage::Open(options);
-  EXPECT_EQ(storage.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(std::string(storage.status().message()).find("AWS_ACCESS_KEY_ID"),
-            std::string::npos);
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  auto exists = (*storage)->Exists("x");
+  EXPECT_EQ(exists.status().code(), absl::StatusCode::kUnavailable);
+  const std::string msg(exists.status().message());
+  EXPECT_NE(msg.find("EC2 instance metadata service (http://127.0.0.1:1)"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("cloud aws"), std::string::npos) << msg;
   ::setenv("AWS_ACCESS_KEY_ID", "envak", 1);
   ::setenv("AWS_SECRET_ACCESS_KEY", "envsk", 1);
   auto with_env = S3Storage::Open(options);
   EXPECT_TRUE(with_env.ok()) << with_env.status();
-  if (saved_ak) {
-    ::setenv("AWS_ACCESS_KEY_ID", ak.c_str(), 1);
-  } else {
-    ::unsetenv("AWS_ACCESS_KEY_ID");
-  }
-  if (saved_sk) {
-    ::setenv("AWS_SECRET_ACCESS_KEY", sk.c_str(), 1);
-  } else {
-    ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  for (size_t i = 0; i < saved.size(); ++i) {
+    if (saved[i]) {
+      ::setenv(names[i], saved[i]->c_str(), 1);
+    } else {
+      ::unsetenv(names[i]);
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "storage/azure_storage.h"
+#include "storage/cloud_endpoint.h"
 
 namespace mm {
 
@@ -18,6 +19,9 @@ S3Options S3OptionsFromConfig(const MigrationConfig& config, const RemoteConfig&
   // of them, so it bounds the dump's memory; S3 refuses parts under 5 MiB.
   o.part_size = std::max<size_t>(size_t{5} << 20, static_cast<size_t>(writer_buffer_kb) << 10);
   o.endpoint = r.endpoint;
+  o.cloud = r.cloud;
+  o.addressing = r.addressing;
+  o.section = section;
   o.region = r.region.empty() ? "us-east-1" : r.region;
   o.bucket = r.bucket;
   o.access_key = r.ak;
@@ -33,7 +37,7 @@ Result<std::unique_ptr<Storage>> OpenRemoteStorage(const MigrationConfig& config
                                                    const RemoteConfig& remote,
                                                    const std::string& section,
                                                    std::string prefix) {
-  if (remote.cloud == "aws" || remote.cloud == "minio" || remote.cloud == "s3") {
+  if (IsS3Cloud(remote.cloud)) {
     ASSIGN_OR_RETURN(auto storage,
                      S3Storage::Open(S3OptionsFromConfig(config, remote, section,
                                                          std::move(prefix))));
