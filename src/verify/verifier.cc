@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <memory>
 #include <map>
 #include <mutex>
 #include <random>
@@ -38,17 +40,20 @@ struct PkColumn {
   bool varchar;
   std::string name;
 
-  std::string Key(int64_t row) const {
-    if (varchar) return std::string(column->value(row));
-    return std::to_string(column->scalar<int64_t>(row));
-  }
-  std::string Show(const std::string& key) const {
-    return varchar ? StrCat(name, " ", QuoteExprString(key)) : StrCat(name, " ", key);
-  }
   size_t RangeOf(const PkRanges& ranges, int64_t row) const {
     return varchar ? ranges.Find(column->value(row)) : ranges.Find(column->scalar<int64_t>(row));
   }
 };
+
+// A pk as a map key whose byte order is the pk order: VarChar as it is; Int64 as 8 big-endian
+// bytes with the sign bit flipped.
+std::string OrderedKey(const PkColumn& pk, int64_t row) {
+  if (pk.varchar) return std::string(pk.column->value(row));
+  uint64_t u = static_cast<uint64_t>(pk.column->scalar<int64_t>(row)) ^ (uint64_t{1} << 63);
+  std::string key(8, '\0');
+  for (int b = 7; b >= 0; --b, u >>= 8) key[static_cast<size_t>(b)] = static_cast<char>(u & 0xFF);
+  return key;
+}
 
 void Note(DiffKind* kind, std::string example, int max_examples) {
   ++kind->count;
@@ -229,6 +234,14 @@ class CollectionVerifier {
     *row = HashRow(partition, *fields);
   }
 
+  // The pk an OrderedKey stands for, as text (the VarChar itself, the Int64 in decimal).
+  std::string KeyText(const std::string& key) const {
+    if (varchar_) return key;
+    uint64_t u = 0;
+    for (char c : key) u = (u << 8) | static_cast<unsigned char>(c);
+    return std::to_string(static_cast<int64_t>(u ^ (uint64_t{1} << 63)));
+  }
+
   PkColumn PkOf(const Batch& b) const {
     return PkColumn{&b.column(static_cast<size_t>(pk_index_)), varchar_,
                     schema_.fields[static_cast<size_t>(pk_index_)].name};
@@ -272,11 +285,10 @@ class CollectionVerifier {
         });
   }
 
-  // Reads range `i` of every target partition; calls `row(batch, partition, r)` per row.
-  // Returns the rows read.
+  // Reads the rows `expr` holds for in every target partition; calls `row(batch, partition,
+  // r)` per row. `what` names the rows for messages. Returns the rows read.
   template <typename RowFn>
-  Result<int64_t> ReadTargetRange(const std::string& pk, size_t i, RowFn&& row) {
-    const std::string expr = ranges_->Expr(pk, i);
+  Result<int64_t> ReadTarget(const std::string& expr, const std::string& what, RowFn&& row) {
     int64_t read = 0;
     for (const auto& partition : target_partitions_) {
       RETURN_IF_ERROR(CheckCancelled("verify"));
@@ -284,9 +296,9 @@ class CollectionVerifier {
       RETURN_IF_ERROR(milvus_.Query(out_.name, partition, expr, kQueryWindow, &b));
       if (b.num_rows() >= kQueryWindow) {
         return absl::FailedPreconditionError(StrCat(
-            "verify: pk range ", ranges_->Describe(i), " of partition '", partition,
-            "' of collection '", out_.name, "' returned ", b.num_rows(),
-            " rows, more than it counted; is the collection being written to?"));
+            "verify: ", what, " of partition '", partition, "' of collection '", out_.name,
+            "' returned ", b.num_rows(), " rows, more than it counted; is the collection being "
+            "written to?"));
       }
       for (int64_t r = 0; r < b.num_rows(); ++r) row(b, partition, r);
       read += b.num_rows();
@@ -307,8 +319,9 @@ class CollectionVerifier {
       std::vector<Hash128> fields;
       Hash128 h;
       ASSIGN_OR_RETURN(int64_t read,
-                       ReadTargetRange(pk, i, [&](const Batch& b, const std::string& p,
-                                                  int64_t r) {
+                       ReadTarget(ranges_->Expr(pk, i),
+                                  StrCat("pk range ", ranges_->Describe(i)),
+                                  [&](const Batch& b, const std::string& p, int64_t r) {
                          HashRowOf(b, p, r, &fields, &h);
                          digest.Add(h);
                        }));
@@ -340,46 +353,97 @@ class CollectionVerifier {
     out_.ranges_detailed = static_cast<int64_t>(differing.size());
     spdlog::info("verify: collection '{}': {} pk range(s) differ; reading {} again row by row",
                  out_.name, out_.ranges_differing, differing.size());
-    std::vector<bool> detailed(ranges_->size(), false);
-    for (size_t i : differing) detailed[i] = true;
+    // Which slot of `differing` each range is, -1 for ranges not read again.
+    std::vector<int> slot(ranges_->size(), -1);
+    for (size_t k = 0; k < differing.size(); ++k) slot[differing[k]] = static_cast<int>(k);
+    // At most this many source rows a range, the smallest pks: a range whose Milvus rows are
+    // few may hold any number of source rows (Milvus lost them), and memory stays flat.
+    const size_t keep = std::max<size_t>(
+        1, static_cast<size_t>(std::max<int64_t>(options_.max_detail_rows, 1)) / differing.size());
 
-    // The source rows of those ranges, by pk.
-    using Rows = std::unordered_map<std::string, SourceRow>;
-    Rows source_rows;
-    std::vector<std::string> source_twice;
-    RETURN_IF_ERROR(ReadSource<Rows>(
-        [&](const Batch& b, Rows& local) {
+    // The source rows of those ranges, by pk, in pk order (OrderedKey).
+    struct Kept {
+      std::vector<std::map<std::string, SourceRow>> rows;
+      std::vector<bool> cut;  // rows above the kept ones were left out
+      int64_t twice = 0;      // pks the source holds more than once
+    };
+    auto add = [&](Kept& kept, size_t k, std::string key, SourceRow row) {
+      auto& m = kept.rows[k];
+      if (!kept.cut[k] || key < m.rbegin()->first) {
+        if (!m.emplace(std::move(key), std::move(row)).second) ++kept.twice;
+        if (m.size() > keep) {
+          m.erase(std::prev(m.end()));
+          kept.cut[k] = true;
+        }
+      }
+    };
+    Kept all;
+    all.rows.resize(differing.size());
+    all.cut.assign(differing.size(), false);
+    RETURN_IF_ERROR(ReadSource<Kept>(
+        [&](const Batch& b, Kept& local) {
+          if (local.rows.empty()) {
+            local.rows.resize(differing.size());
+            local.cut.assign(differing.size(), false);
+          }
           const PkColumn pkc = PkOf(b);
           const std::string_view partition = PartitionName(b.partition());
           for (int64_t r = 0; r < b.num_rows(); ++r) {
-            if (!detailed[pkc.RangeOf(*ranges_, r)]) continue;
+            const int k = slot[pkc.RangeOf(*ranges_, r)];
+            if (k < 0) continue;
             SourceRow row{.partition = std::string(partition)};
             HashRowOf(b, partition, r, &row.fields, &row.row);
-            local.emplace(pkc.Key(r), std::move(row));
+            add(local, static_cast<size_t>(k), OrderedKey(pkc, r), std::move(row));
           }
         },
-        [&](Rows& local) {
-          for (auto& [key, row] : local) {
-            if (!source_rows.emplace(key, std::move(row)).second) source_twice.push_back(key);
+        [&](Kept& local) {
+          all.twice += local.twice;
+          for (size_t k = 0; k < local.rows.size(); ++k) {
+            if (local.rows[k].empty()) continue;
+            const std::string local_last = local.rows[k].rbegin()->first;
+            for (auto& [key, row] : local.rows[k]) add(all, k, key, std::move(row));
+            if (local.cut[k]) {
+              // That task left out its rows above local_last: so must everyone.
+              auto& m = all.rows[k];
+              m.erase(m.upper_bound(local_last), m.end());
+              all.cut[k] = true;
+            }
           }
         }));
-    if (!source_twice.empty()) {
-      spdlog::warn("verify: collection '{}': the source holds {} pk(s) more than once (e.g. {})",
-                   out_.name, source_twice.size(), source_twice.front());
+    if (all.twice > 0) {
+      spdlog::warn("verify: collection '{}': the source holds {} pk(s) more than once",
+                   out_.name, all.twice);
     }
 
     const std::string pk_name = schema_.fields[static_cast<size_t>(pk_index_)].name;
     auto show = [&](const std::string& key) {
-      return varchar_ ? StrCat(pk_name, " ", QuoteExprString(key)) : StrCat(pk_name, " ", key);
+      const std::string text = KeyText(key);
+      return varchar_ ? StrCat(pk_name, " ", QuoteExprString(text)) : StrCat(pk_name, " ", text);
     };
     const int max = options_.max_examples;
-    for (size_t i : differing) {
+    for (size_t k = 0; k < differing.size(); ++k) {
+      const size_t i = differing[k];
+      auto& source_rows = all.rows[k];
+      std::string expr = ranges_->Expr(pk, i);
+      std::string what = StrCat("pk range ", ranges_->Describe(i));
+      if (all.cut[k] && !source_rows.empty()) {
+        // Only up to the last kept source pk, so both sides cover the same pks.
+        const std::string last = KeyText(source_rows.rbegin()->first);
+        const std::string bound =
+            StrCat(pk, " <= ", varchar_ ? QuoteExprString(last) : last);
+        expr = expr.empty() ? bound : StrCat(expr, " && ", bound);
+        what = StrCat(what, " up to ", last);
+        out_.detail_notes.push_back(StrCat(ranges_->Describe(i), " holds ", source_counts_[i],
+                                           " source rows: only those up to ", show(
+                                               source_rows.rbegin()->first),
+                                           " were compared row by row"));
+      }
       std::unordered_map<std::string, std::string> target_seen;  // pk -> partition
       ASSIGN_OR_RETURN(
           int64_t read,
-          ReadTargetRange(pk, i, [&](const Batch& b, const std::string& partition, int64_t r) {
+          ReadTarget(expr, what, [&](const Batch& b, const std::string& partition, int64_t r) {
             const PkColumn pkc = PkOf(b);
-            const std::string key = pkc.Key(r);
+            const std::string key = OrderedKey(pkc, r);
             auto [seen, first] = target_seen.emplace(key, partition);
             if (!first) {
               Note(&out_.duplicate, StrCat(show(key), ": in partitions '", seen->second, "' and '",
@@ -411,7 +475,7 @@ class CollectionVerifier {
             }
           }));
       // Rows of one pk in one partition come back once: count(*) still counts them.
-      if (target_counts_[i] > read) {
+      if (!all.cut[k] && target_counts_[i] > read) {
         out_.duplicate.count += target_counts_[i] - read;
         if (static_cast<int>(out_.duplicate.examples.size()) < max) {
           out_.duplicate.examples.push_back(
@@ -419,16 +483,12 @@ class CollectionVerifier {
                      " repeat a pk of their partition"));
         }
       }
-    }
-    // Sorted, so the examples named are the same from run to run.
-    std::vector<std::string> missing;
-    for (const auto& [key, row] : source_rows) {
-      if (!row.seen) missing.push_back(key);
-    }
-    std::sort(missing.begin(), missing.end());
-    for (const auto& key : missing) {
-      Note(&out_.missing, StrCat(show(key), " (partition '", source_rows[key].partition, "')"),
-           max);
+      // In pk order, so the examples named are the same from run to run.
+      for (const auto& [key, row] : source_rows) {
+        if (!row.seen) Note(&out_.missing, StrCat(show(key), " (partition '", row.partition, "')"),
+                            max);
+      }
+      source_rows.clear();
     }
     return absl::OkStatus();
   }
@@ -533,6 +593,7 @@ std::string VerifyReport::ToJson() const {
     cj["result"] = c.match ? "match" : "mismatch";
     if (!c.note.empty()) cj["note"] = c.note;
     if (!c.not_compared.empty()) cj["not_compared"] = c.not_compared;
+    if (!c.detail_notes.empty()) cj["partly_read_row_by_row"] = c.detail_notes;
     cj["source_rows"] = c.source_rows;
     cj["target_rows"] = c.target_rows;
     cj["partitions"] = nlohmann::json::array();
@@ -579,6 +640,7 @@ std::string VerifyReport::Summary() const {
     s += KindText("in another partition", c.wrong_partition);
     s += KindText("with a different field", c.different);
     if (!c.not_compared.empty()) s += StrCat("; ", c.not_compared);
+    for (const auto& n : c.detail_notes) s += StrCat("; ", n);
     if (!c.note.empty()) s += StrCat(" (", c.note, ")");
     s += "\n";
   }

@@ -35,6 +35,9 @@ struct VerifyOptions {
   // (at most 8192, under Milvus 2.3's 16384-row query window).
   int64_t max_range_rows = 0;
   int max_detailed_ranges = 16;  // differing ranges read again row by row
+  // Source rows kept in memory (in all) to name the differences of those ranges: of a range
+  // with more, only the smallest pks are compared (the report says up to where).
+  int64_t max_detail_rows = 65536;
   int max_examples = 5;          // pks named per kind of difference
   // When the collection has no index, verify creates one of these (needed to load it for
   // queries) and says so: FLAT for float vectors, BIN_FLAT for binary ones.
@@ -72,6 +75,8 @@ struct CollectionVerify {
   DiffKind wrong_partition;  // pk in another partition than the source's
   DiffKind different;        // same pk, a field differs (named)
   std::string not_compared;  // why rows could not be compared (e.g. Milvus-generated pks)
+  // Ranges read row by row only in part (too many source rows to keep), and how far.
+  std::vector<std::string> detail_notes;
   bool match = true;
   double seconds = 0;
 };

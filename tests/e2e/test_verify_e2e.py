@@ -60,7 +60,7 @@ def faiss_file(tmp_path: Path, rows: int, *, lossy: bool) -> tuple[Path, np.ndar
 
 
 def test_faiss_clean_then_each_mutation_is_named(testbed_s3, mm_binary, unique_collection,
-                                                 tmp_path):
+                                                 tmp_path, monkeypatch):
     path, ids, x = faiss_file(tmp_path, 5000, lossy=False)
     name = unique_collection(testbed_s3)
     config = write_yaml(tmp_path / "m.yaml",
@@ -84,11 +84,13 @@ def test_faiss_clean_then_each_mutation_is_named(testbed_s3, mm_binary, unique_c
     assert c["pk_ranges"]["compared"] < c["pk_ranges"]["total"] or c["pk_ranges"]["total"] == 1
 
     coll = Collection(name, using=testbed_s3.milvus_alias())
-    deleted, changed = int(ids[10]), int(ids[20])
+    # The two smallest pks, so the partial read below meets them too.
+    order = np.argsort(ids)
+    deleted, changed = int(ids[order[0]]), int(ids[order[1]])
     extra = int(10**12 + 5)
     coll.delete(f"id in [{deleted}]")
     coll.insert([[extra], [x[0].tolist()]])
-    one_ulp = x[20].copy()
+    one_ulp = x[order[1]].copy()
     one_ulp[3] = np.nextafter(one_ulp[3], np.float32(np.inf), dtype=np.float32)
     coll.upsert([[changed], [one_ulp.tolist()]])
     coll.flush()
@@ -104,6 +106,19 @@ def test_faiss_clean_then_each_mutation_is_named(testbed_s3, mm_binary, unique_c
     assert c["source_rows"] == 5000 and c["target_rows"] == 5000
     assert f"id {deleted}" in done.output and f"id {changed}: field 'data'" in done.output
 
+    # With room for only 100 source rows, the range is compared up to its 100th pk: what is
+    # named is still exactly what differs there, and the report says how far it read.
+    monkeypatch.setenv("MM_TEST_VERIFY_DETAIL_ROWS", "100")
+    done = run(mm_binary, "verify", "-c", str(config), "--report", str(report_file))
+    assert done.returncode == 1, done.describe()
+    c = collection_report(report_of(report_file), name)
+    cutoff = int(np.sort(ids)[99])
+    assert "only those up to id" in c["partly_read_row_by_row"][0], c
+    want = {"missing": [deleted], "extra": [], "different": [changed]}
+    for kind, pks in want.items():
+        named = [int(e.split()[1].rstrip(":")) for e in c[kind]["examples"]]
+        assert named == pks and all(p <= cutoff for p in pks), (kind, c)
+
 
 def test_faiss_lossy_index_verifies_against_its_reconstruction(testbed_s3, mm_binary,
                                                                unique_collection, tmp_path):
@@ -111,12 +126,14 @@ def test_faiss_lossy_index_verifies_against_its_reconstruction(testbed_s3, mm_bi
     name = unique_collection(testbed_s3)
     config = write_yaml(tmp_path / "m.yaml",
                         faiss_config(testbed_s3, path, name, f"e2e-verify/{name}"))
-    report_file = tmp_path / "report.json"
-    done = run(mm_binary, "start", "-c", str(config))
+    done = run(mm_binary, "dump", "-c", str(config))
     assert done.returncode == 0, done.describe()
-    done = run(mm_binary, "verify", "-c", str(config), "--report", str(report_file))
+    done = run(mm_binary, "load", "-c", str(config), "--verify")
     assert done.returncode == 0, done.describe()
-    c = collection_report(report_of(report_file), name)
+    stored = testbed_s3.s3_client().get_object(
+        testbed_s3.s3_bucket, f"e2e-verify/{name}/migration/verify-report.json")
+    c = collection_report(json.loads(stored.read()), name)
+    assert c["result"] == "match" and c["source_rows"] == 2000, c
     assert "reconstruction" in c["note"] and "IVFPQ" in c["note"], c
 
 
