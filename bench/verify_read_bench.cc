@@ -43,6 +43,8 @@ Result<int64_t> QueryMilvus(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   ASSIGN_OR_RETURN(std::vector<CollectionPlan> plans, source.source->Plan());
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
+  // As verify reads: every query as of one timestamp.
+  ASSIGN_OR_RETURN(uint64_t ts, milvus->AllocTimestamp());
   int64_t rows = 0;
   std::mutex mu;
   for (const auto& plan : plans) {
@@ -59,11 +61,12 @@ Result<int64_t> QueryMilvus(const MigrationConfig& config) {
                          const std::optional<PkBound>& hi) -> Result<int64_t> {
                        std::string e = lo ? StrCat(pk->name, " >= ", literal(*lo)) : "";
                        if (hi) e += StrCat(e.empty() ? "" : " && ", pk->name, " < ", literal(*hi));
-                       return milvus->QueryCount(schema.collection, "", e);
+                       return milvus->QueryCount(schema.collection, "", e, ts);
                      }));
     RETURN_IF_ERROR(ParallelFor(config.loader_limit, ranges.size(), [&](size_t i) -> Status {
       Batch b(plan.schema);
-      RETURN_IF_ERROR(milvus->Query(schema.collection, "", ranges.Expr(pk->name, i), 16384, &b));
+      RETURN_IF_ERROR(
+          milvus->Query(schema.collection, "", ranges.Expr(pk->name, i), 16384, &b, ts));
       std::lock_guard lock(mu);
       rows += b.num_rows();
       return absl::OkStatus();

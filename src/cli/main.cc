@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
                          "also write the JSON report to this file");
   verify_cmd->add_option("--seed", verify.request.seed,
                          "seed of the --sample draw (default: random; the report records it)");
-  verify_cmd->add_flag("--strict", strict, "refuse a migration.yaml with keys this tool does not read");
+  verify_cmd->add_flag("--strict", strict,
+                       "refuse a migration.yaml with keys this tool does not read");
   verify_cmd->callback([&chosen, &verify_command] { chosen = &verify_command; });
   mm::ExportMetaRequest export_request;
   bool export_chosen = false;

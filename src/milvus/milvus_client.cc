@@ -632,8 +632,29 @@ Result<int64_t> MilvusClient::CountPartitionRows(const std::string& collection,
   return ParseRowCount(resp.stats(), subject);
 }
 
+namespace {
+// Strong, or as of `guarantee_ts` (see MilvusClient::QueryCount).
+void SetConsistency(mpb::QueryRequest* req, uint64_t guarantee_ts) {
+  req->set_use_default_consistency(false);
+  if (guarantee_ts == 0) {
+    req->set_consistency_level(cpb::ConsistencyLevel::Strong);
+  } else {
+    req->set_consistency_level(cpb::ConsistencyLevel::Session);
+    req->set_guarantee_timestamp(guarantee_ts);
+  }
+}
+}  // namespace
+
+Result<uint64_t> MilvusClient::AllocTimestamp() {
+  mpb::AllocTimestampRequest req;
+  mpb::AllocTimestampResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::AllocTimestamp, "AllocTimestamp", "", req, &resp));
+  return resp.timestamp();
+}
+
 Result<int64_t> MilvusClient::QueryCount(const std::string& collection,
-                                         const std::string& partition, const std::string& expr) {
+                                         const std::string& partition, const std::string& expr,
+                                         uint64_t guarantee_ts) {
   const std::string subject =
       partition.empty() ? CollectionSubject(collection) : PartitionSubject(collection, partition);
   mpb::QueryRequest req;
@@ -642,8 +663,7 @@ Result<int64_t> MilvusClient::QueryCount(const std::string& collection,
   req.set_expr(expr);
   req.add_output_fields("count(*)");
   if (!partition.empty()) req.add_partition_names(partition);
-  req.set_consistency_level(cpb::ConsistencyLevel::Strong);
-  req.set_use_default_consistency(false);
+  SetConsistency(&req, guarantee_ts);
   mpb::QueryResults resp;
   RETURN_IF_ERROR(impl_->Call(&Stub::Query, "Query count(*)", subject, req, &resp));
   for (const auto& fd : resp.fields_data()) {
@@ -656,7 +676,8 @@ Result<int64_t> MilvusClient::QueryCount(const std::string& collection,
 }
 
 Status MilvusClient::Query(const std::string& collection, const std::string& partition,
-                           const std::string& expr, int64_t limit, Batch* rows) {
+                           const std::string& expr, int64_t limit, Batch* rows,
+                           uint64_t guarantee_ts) {
   const std::string subject =
       partition.empty() ? CollectionSubject(collection) : PartitionSubject(collection, partition);
   mpb::QueryRequest req;
@@ -668,8 +689,7 @@ Status MilvusClient::Query(const std::string& collection, const std::string& par
   auto* kv = req.add_query_params();
   kv->set_key("limit");
   kv->set_value(std::to_string(std::clamp<int64_t>(limit, 1, 16384)));
-  req.set_consistency_level(cpb::ConsistencyLevel::Strong);
-  req.set_use_default_consistency(false);
+  SetConsistency(&req, guarantee_ts);
   mpb::QueryResults resp;
   RETURN_IF_ERROR(impl_->Call(&Stub::Query, "Query", subject, req, &resp));
   Status st = AppendRowsFromFieldsData(resp.fields_data(), rows);

@@ -85,12 +85,25 @@ class CollectionVerifier {
     if (!exists) {
       // Still count the source, so the report says what is missing.
       RETURN_IF_ERROR(CountSourceOnly());
+      for (const auto& [name, rows] : source_partition_rows_) {
+        out_.partitions.push_back(PartitionCounts{.name = name, .source_rows = rows});
+        out_.source_rows += rows;
+      }
       out_.not_compared = "the collection is not in Milvus";
       out_.match = false;
       out_.seconds = SecondsSince(started);
       return std::move(out_);
     }
     RETURN_IF_ERROR(EnsureLoaded());
+    // Every read as of one moment: the same rows for each query, without a Strong query's
+    // wait for the server each time. A server without AllocTimestamp reads Strong.
+    Result<uint64_t> ts = milvus_.AllocTimestamp();
+    if (ts.ok()) {
+      ts_ = *ts;
+    } else {
+      spdlog::debug("verify: no AllocTimestamp ({}); queries are Strong",
+                    std::string(ts.status().message()));
+    }
     const FieldSchema* pk = schema_.PrimaryKey();
     if (pk == nullptr || pk->auto_id) {
       RETURN_IF_ERROR(CountSourceOnly());
@@ -167,7 +180,7 @@ class CollectionVerifier {
                      [&](const std::optional<PkBound>& lo,
                          const std::optional<PkBound>& hi) -> Result<int64_t> {
                        RETURN_IF_ERROR(CheckCancelled("verify"));
-                       return milvus_.QueryCount(out_.name, "", BoundExpr(pk, lo, hi));
+                       return milvus_.QueryCount(out_.name, "", BoundExpr(pk, lo, hi), ts_);
                      },
                      &counts));
     ranges_ = std::make_unique<PkRanges>(std::move(ranges));
@@ -293,7 +306,7 @@ class CollectionVerifier {
     for (const auto& partition : target_partitions_) {
       RETURN_IF_ERROR(CheckCancelled("verify"));
       Batch b(plan_.schema, partition);
-      RETURN_IF_ERROR(milvus_.Query(out_.name, partition, expr, kQueryWindow, &b));
+      RETURN_IF_ERROR(milvus_.Query(out_.name, partition, expr, kQueryWindow, &b, ts_));
       if (b.num_rows() >= kQueryWindow) {
         return absl::FailedPreconditionError(StrCat(
             "verify: ", what, " of partition '", partition, "' of collection '", out_.name,
@@ -494,7 +507,7 @@ class CollectionVerifier {
   }
 
   Status CountTarget() {
-    ASSIGN_OR_RETURN(out_.target_rows, milvus_.QueryCount(out_.name));
+    ASSIGN_OR_RETURN(out_.target_rows, milvus_.QueryCount(out_.name, "", "", ts_));
     if (target_partitions_.empty()) {
       ASSIGN_OR_RETURN(target_partitions_, milvus_.ListPartitions(out_.name));
     }
@@ -508,7 +521,7 @@ class CollectionVerifier {
       auto it = source_partition_rows_.find(name);
       if (it != source_partition_rows_.end()) c.source_rows = it->second;
       if (in_target.count(name)) {
-        ASSIGN_OR_RETURN(c.target_rows, milvus_.QueryCount(out_.name, name));
+        ASSIGN_OR_RETURN(c.target_rows, milvus_.QueryCount(out_.name, name, "", ts_));
       }
       out_.source_rows += c.source_rows;
       out_.partitions.push_back(std::move(c));
@@ -524,6 +537,7 @@ class CollectionVerifier {
   std::mt19937_64& rng_;
   CollectionVerify out_;
 
+  uint64_t ts_ = 0;  // the guarantee timestamp of every query; 0: Strong
   int pk_index_ = -1;
   bool varchar_ = false;
   std::unique_ptr<PkRanges> ranges_;

@@ -136,6 +136,15 @@ def test_faiss_lossy_index_verifies_against_its_reconstruction(testbed_s3, mm_bi
     assert c["result"] == "match" and c["source_rows"] == 2000, c
     assert "reconstruction" in c["note"] and "IVFPQ" in c["note"], c
 
+    # A collection that is not in Milvus is a mismatch, with the source still counted.
+    drop(testbed_s3, name)
+    report_file = tmp_path / "report.json"
+    done = run(mm_binary, "verify", "-c", str(config), "--report", str(report_file))
+    assert done.returncode == 1, done.describe()
+    c = collection_report(report_of(report_file), name)
+    assert c["not_compared"] == "the collection is not in Milvus", c
+    assert c["source_rows"] == 2000 and c["target_rows"] == 0, c
+
 
 def test_milvus1x_partition_moved_is_named(testbed_s3, mm_binary, tmp_path):
     inst = Milvus1xDir(generate(tmp_path / "src", "--seed", "16"))
