@@ -646,8 +646,11 @@ std::string VerifyReport::Summary() const {
                     p.target_rows, " in Milvus");
       }
     }
-    s += StrCat("; ", c.ranges_sampled, " of ", c.ranges, " pk range(s) compared row by row");
-    if (c.ranges_differing > 0) s += StrCat(", ", c.ranges_differing, " differ");
+    s += StrCat("; rows of ", c.ranges_sampled, " of ", c.ranges, " pk range(s) compared");
+    if (c.ranges_differing > 0) {
+      s += StrCat(", ", c.ranges_differing, " differ (", c.ranges_detailed,
+                  " read again row by row)");
+    }
     s += KindText("missing in Milvus", c.missing);
     s += KindText("extra in Milvus", c.extra);
     s += KindText("held twice in Milvus", c.duplicate);
