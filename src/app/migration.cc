@@ -152,10 +152,14 @@ Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
                         .target_workers = config.loader_limit,
                         .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
                                                                  : InvalidRows::kFail};
-  // A test hook (a small cap makes a test reach the partial row-by-row read); never set in
+  // Test hooks (a small cap makes a test reach the partial row-by-row read); never set in
   // real runs.
   if (const char* rows = std::getenv("MM_TEST_VERIFY_DETAIL_ROWS")) {
     options.max_detail_rows = std::atoll(rows);
+  }
+  // Likewise: small pk ranges, so a small collection is cut into many.
+  if (const char* rows = std::getenv("MM_TEST_VERIFY_RANGE_ROWS")) {
+    options.max_range_rows = std::atoll(rows);
   }
   spdlog::info("verify: {} against milvus {}", source.id, RedactUrl(config.milvus_endpoint));
   ASSIGN_OR_RETURN(VerifyReport report, RunVerify(*source.source, *milvus, options));

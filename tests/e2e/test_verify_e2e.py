@@ -76,12 +76,17 @@ def test_faiss_clean_then_each_mutation_is_named(testbed_s3, mm_binary, unique_c
     assert stored_report["result"] == "match"
     assert stored_report["source_rows"] == stored_report["target_rows"] == 5000
 
-    # A sampled verify still checks every count.
-    done = run(mm_binary, "verify", "-c", str(config), "--sample", "30", "--report",
-               str(report_file))
+    # A sampled verify still checks every count; small ranges (Int64 bounds in the query
+    # expressions) so that there is something to sample.
+    monkeypatch.setenv("MM_TEST_VERIFY_RANGE_ROWS", "300")
+    done = run(mm_binary, "verify", "-c", str(config), "--sample", "30", "--seed", "7",
+               "--report", str(report_file))
+    monkeypatch.delenv("MM_TEST_VERIFY_RANGE_ROWS")
     assert done.returncode == 0, done.describe()
     c = collection_report(report_of(report_file), name)
-    assert c["pk_ranges"]["compared"] < c["pk_ranges"]["total"] or c["pk_ranges"]["total"] == 1
+    assert c["pk_ranges"]["total"] >= 17, c
+    assert 0 < c["pk_ranges"]["compared"] < c["pk_ranges"]["total"], c
+    assert c["source_rows"] == c["target_rows"] == 5000
 
     coll = Collection(name, using=testbed_s3.milvus_alias())
     # The two smallest pks, so the partial read below meets them too.
@@ -195,7 +200,8 @@ def test_milvus1x_partition_moved_is_named(testbed_s3, mm_binary, tmp_path):
             drop(testbed_s3, n)
 
 
-def test_elasticsearch_varchar_pk_and_a_changed_varchar(es8, testbed_s3, mm_binary, tmp_path):
+def test_elasticsearch_varchar_pk_and_a_changed_varchar(es8, testbed_s3, mm_binary, tmp_path,
+                                                        monkeypatch):
     http = EsHttp(es8)
     index = f"verify-{uuid.uuid4().hex[:6]}"
     dim = 8
@@ -229,9 +235,13 @@ def test_elasticsearch_varchar_pk_and_a_changed_varchar(es8, testbed_s3, mm_bina
         coll.upsert([[row["doc"]], [row["title"]], [row["n"]], [row["emb"]]])
         coll.flush()
 
+        # Ranges of at most 200 rows: VarChar bounds in the query expressions.
+        monkeypatch.setenv("MM_TEST_VERIFY_RANGE_ROWS", "200")
         done = run(mm_binary, "verify", "-c", str(config), "--report", str(report_file))
         assert done.returncode == 1, done.describe()
         c = collection_report(report_of(report_file), name)
+        assert c["pk_ranges"]["total"] >= 15 and c["pk_ranges"]["differing"] == 1, c
+        assert c["rows_hashed"] == {"source": 3000, "target": 3000}, c
         assert c["different"]["count"] == 1, c
         assert c["different"]["examples"][0] == f'doc "{pk}": field \'title\''
         assert c["missing"]["count"] == 0 and c["extra"]["count"] == 0
