@@ -8,9 +8,11 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <set>
 
+#include "absl/strings/str_split.h"
 #include "app/endpoints.h"
 #include "core/redact.h"
 #include "pipeline/dump_job.h"
@@ -19,6 +21,7 @@
 #include "pipeline/output_lock.h"
 #include "pipeline/sink.h"
 #include "sources/registry.h"
+#include "verify/verifier.h"
 
 namespace mm {
 namespace {
@@ -127,7 +130,67 @@ Status WithOutputLock(const MigrationConfig& config, Storage& output, const char
   return st;
 }
 
+Status WriteReportFile(const std::string& path, const std::string& json) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << json << "\n";
+  out.close();
+  if (!out) {
+    return absl::PermissionDeniedError(
+        StrCat("verify: could not write the report to '", path, "'"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
+  ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
+  ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
+  VerifyOptions options{.sample_percent = request.sample_percent,
+                        .seed = request.seed,
+                        .source_workers = config.dumper_limit,
+                        .target_workers = config.loader_limit,
+                        .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
+                                                                 : InvalidRows::kFail};
+  // Test hooks (a small cap makes a test reach the partial row-by-row read); never set in
+  // real runs.
+  if (const char* rows = std::getenv("MM_TEST_VERIFY_DETAIL_ROWS")) {
+    options.max_detail_rows = std::atoll(rows);
+  }
+  // Likewise: small pk ranges, so a small collection is cut into many.
+  if (const char* rows = std::getenv("MM_TEST_VERIFY_RANGE_ROWS")) {
+    options.max_range_rows = std::atoll(rows);
+  }
+  spdlog::info("verify: {} against milvus {}", source.id, RedactUrl(config.milvus_endpoint));
+  ASSIGN_OR_RETURN(VerifyReport report, RunVerify(*source.source, *milvus, options));
+  const std::string json = report.ToJson();
+  // Beside manifest.json, so the output says what was proven about it.
+  Result<std::unique_ptr<Storage>> output = OpenOutputStorage(config);
+  Status stored = output.status();
+  if (stored.ok()) {
+    Result<std::unique_ptr<WritableFile>> file = (*output)->OpenWrite("verify-report.json");
+    stored = file.status();
+    if (stored.ok()) stored = (*file)->Append(json);
+    if (stored.ok()) stored = (*file)->Close();
+  }
+  if (!stored.ok()) {
+    spdlog::warn("verify: could not store verify-report.json in the output: {}",
+                 std::string(stored.message()));
+  }
+  if (!request.report_file.empty()) RETURN_IF_ERROR(WriteReportFile(request.report_file, json));
+  for (const auto& line : absl::StrSplit(report.Summary(), '\n', absl::SkipEmpty())) {
+    spdlog::info("{}", std::string(line));
+  }
+  if (!report.match) {
+    return absl::DataLossError(StrCat("verify: Milvus does not hold exactly the source's rows (",
+                                      report.source_rows, " in the source, ", report.target_rows,
+                                      " in Milvus); see the summary above",
+                                      request.report_file.empty()
+                                          ? ""
+                                          : StrCat(" and ", request.report_file)));
+  }
+  return absl::OkStatus();
+}
 
 Status Dump(const MigrationConfig& config) {
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));

@@ -3,6 +3,9 @@
 // call these.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "config/migration_config.h"
 #include "core/status.h"
 
@@ -14,5 +17,17 @@ Status Dump(const MigrationConfig& config);
 Status Load(const MigrationConfig& config);
 // Dump then Load; checks Milvus is reachable before reading the source.
 Status Start(const MigrationConfig& config);
+
+// What `verify` is asked (see verify/verifier.h).
+struct VerifyRequest {
+  double sample_percent = 100;  // --sample P
+  std::string report_file;      // --report FILE; "" = only verify-report.json in the output
+  uint64_t seed = 0;            // 0: random
+};
+
+// Compares the source with the Milvus collections it was migrated into; prints the summary,
+// writes the JSON report to `request.report_file` and as verify-report.json beside
+// manifest.json in the output. A mismatch is DataLoss naming what differs (exit 1).
+Status Verify(const MigrationConfig& config, const VerifyRequest& request);
 
 }  // namespace mm

@@ -1,6 +1,7 @@
 // milvus-migration: the command line. Same commands and flags as the Go tool
 // (dump, load, start, export, version; --config/-c defaulting to configs/migration.yaml;
-// dump and start take --col a,b to pick Milvus 1.x collections).
+// dump and start take --col a,b to pick Milvus 1.x collections), plus verify and
+// start/load --verify.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -30,9 +31,15 @@ int Finish(const mm::Status& st, const char* name) {
   return 0;
 }
 
+// `verify` (alone, or after start/load with --verify); nullptr command: verify alone.
+struct VerifyStep {
+  bool after = false;  // --verify
+  mm::VerifyRequest request;
+};
+
 int RunWithConfig(const std::string& path, const std::string& collections, bool force_unlock,
                   bool strict, mm::Status (*command)(const mm::MigrationConfig&),
-                  const char* name) {
+                  const char* name, const VerifyStep& verify = {}) {
   auto config = mm::LoadMigrationConfig(path, strict);
   if (config.ok() && !collections.empty()) {
     for (auto part : absl::StrSplit(collections, ',', absl::SkipWhitespace())) {
@@ -40,7 +47,11 @@ int RunWithConfig(const std::string& path, const std::string& collections, bool 
     }
   }
   if (config.ok()) config->force_unlock = force_unlock;
-  mm::Status st = config.ok() ? command(*config) : config.status();
+  mm::Status st = !config.ok() ? config.status() : command ? command(*config) : mm::Status();
+  if (st.ok() && verify.after) {
+    if (command) spdlog::info("{} finished; verifying (--verify)", name);
+    st = mm::Verify(*config, verify.request);
+  }
   return Finish(st, name);
 }
 
@@ -56,6 +67,7 @@ int main(int argc, char** argv) {
   std::string collections;
   bool force_unlock = false;
   bool strict = false;
+  VerifyStep verify;
 
   struct Command {
     const char* name;
@@ -82,8 +94,29 @@ int main(int argc, char** argv) {
     sub->add_flag("--strict", strict,
                   "refuse a migration.yaml with keys this tool does not read (otherwise "
                   "each is a warning naming the nearest known key)");
+    if (c.run != mm::Dump) {
+      sub->add_flag("--verify", verify.after,
+                    "then verify that Milvus holds exactly the source's rows (see verify)");
+    }
     sub->callback([&chosen, &c] { chosen = &c; });
   }
+  const Command verify_command{"verify", "", nullptr};
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "check that Milvus holds exactly the source's rows: counts, then every row");
+  verify_cmd->add_option("-c,--config", config, "path of migration.yaml")->capture_default_str();
+  verify_cmd->add_option("--col", collections,
+                         "Milvus 1.x collections to verify, comma-separated (default: all)");
+  verify_cmd->add_option("--sample", verify.request.sample_percent,
+                         "compare the rows of a random P% of primary-key ranges (counts are "
+                         "always checked in full)")
+      ->check(CLI::Range(0.000001, 100.0));
+  verify_cmd->add_option("--report", verify.request.report_file,
+                         "also write the JSON report to this file");
+  verify_cmd->add_option("--seed", verify.request.seed,
+                         "seed of the --sample draw (default: random; the report records it)");
+  verify_cmd->add_flag("--strict", strict,
+                       "refuse a migration.yaml with keys this tool does not read");
+  verify_cmd->callback([&chosen, &verify_command] { chosen = &verify_command; });
   mm::ExportMetaRequest export_request;
   bool export_chosen = false;
   CLI::App* export_cmd =
@@ -126,5 +159,11 @@ int main(int argc, char** argv) {
     return Finish(written.status(), "export");
   }
   if (chosen == nullptr) return 0;
-  return RunWithConfig(config, collections, force_unlock, strict, chosen->run, chosen->name);
+  if (chosen->run == nullptr) {  // verify alone
+    VerifyStep alone = verify;
+    alone.after = true;
+    return RunWithConfig(config, collections, false, strict, nullptr, "verify", alone);
+  }
+  return RunWithConfig(config, collections, force_unlock, strict, chosen->run, chosen->name,
+                       verify);
 }

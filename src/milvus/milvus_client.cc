@@ -632,17 +632,38 @@ Result<int64_t> MilvusClient::CountPartitionRows(const std::string& collection,
   return ParseRowCount(resp.stats(), subject);
 }
 
+namespace {
+// Strong, or as of `guarantee_ts` (see MilvusClient::QueryCount).
+void SetConsistency(mpb::QueryRequest* req, uint64_t guarantee_ts) {
+  req->set_use_default_consistency(false);
+  if (guarantee_ts == 0) {
+    req->set_consistency_level(cpb::ConsistencyLevel::Strong);
+  } else {
+    req->set_consistency_level(cpb::ConsistencyLevel::Session);
+    req->set_guarantee_timestamp(guarantee_ts);
+  }
+}
+}  // namespace
+
+Result<uint64_t> MilvusClient::AllocTimestamp() {
+  mpb::AllocTimestampRequest req;
+  mpb::AllocTimestampResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::AllocTimestamp, "AllocTimestamp", "", req, &resp));
+  return resp.timestamp();
+}
+
 Result<int64_t> MilvusClient::QueryCount(const std::string& collection,
-                                         const std::string& partition) {
+                                         const std::string& partition, const std::string& expr,
+                                         uint64_t guarantee_ts) {
   const std::string subject =
       partition.empty() ? CollectionSubject(collection) : PartitionSubject(collection, partition);
   mpb::QueryRequest req;
   req.set_db_name(impl_->options.database);
   req.set_collection_name(collection);
+  req.set_expr(expr);
   req.add_output_fields("count(*)");
   if (!partition.empty()) req.add_partition_names(partition);
-  req.set_consistency_level(cpb::ConsistencyLevel::Strong);
-  req.set_use_default_consistency(false);
+  SetConsistency(&req, guarantee_ts);
   mpb::QueryResults resp;
   RETURN_IF_ERROR(impl_->Call(&Stub::Query, "Query count(*)", subject, req, &resp));
   for (const auto& fd : resp.fields_data()) {
@@ -652,6 +673,58 @@ Result<int64_t> MilvusClient::QueryCount(const std::string& collection,
   }
   return absl::InternalError(StrCat("milvus ", impl_->endpoint.target, ": count(*) query on ",
                                     subject, " returned no count"));
+}
+
+Status MilvusClient::Query(const std::string& collection, const std::string& partition,
+                           const std::string& expr, int64_t limit, Batch* rows,
+                           uint64_t guarantee_ts) {
+  const std::string subject =
+      partition.empty() ? CollectionSubject(collection) : PartitionSubject(collection, partition);
+  mpb::QueryRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  req.set_expr(expr);
+  for (const auto& f : rows->schema()->fields) req.add_output_fields(f.name);
+  if (!partition.empty()) req.add_partition_names(partition);
+  auto* kv = req.add_query_params();
+  kv->set_key("limit");
+  kv->set_value(std::to_string(std::clamp<int64_t>(limit, 1, 16384)));
+  SetConsistency(&req, guarantee_ts);
+  mpb::QueryResults resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::Query, "Query", subject, req, &resp));
+  Status st = AppendRowsFromFieldsData(resp.fields_data(), rows);
+  if (!st.ok()) {
+    return absl::InternalError(StrCat("milvus ", impl_->endpoint.target, ": query on ", subject,
+                                      " (", expr, "): ", st.message()));
+  }
+  return absl::OkStatus();
+}
+
+Result<bool> MilvusClient::HasIndex(const std::string& collection) {
+  const std::string subject = CollectionSubject(collection);
+  mpb::DescribeIndexRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  mpb::DescribeIndexResponse resp;
+  Status st = impl_->Call(&Stub::DescribeIndex, "DescribeIndex", subject, req, &resp);
+  if (absl::IsNotFound(st)) {
+    // IndexNotExist and a missing collection both map to NotFound; tell them apart.
+    ASSIGN_OR_RETURN(bool exists, HasCollection(collection));
+    if (!exists) return st;
+    return false;
+  }
+  RETURN_IF_ERROR(st);
+  return resp.index_descriptions_size() > 0;
+}
+
+Result<std::vector<std::string>> MilvusClient::ListPartitions(const std::string& collection) {
+  mpb::ShowPartitionsRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  mpb::ShowPartitionsResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::ShowPartitions, "ShowPartitions",
+                              CollectionSubject(collection), req, &resp));
+  return std::vector<std::string>(resp.partition_names().begin(), resp.partition_names().end());
 }
 
 Status MilvusClient::Insert(const std::string& collection, const std::string& partition,

@@ -142,8 +142,26 @@ class MilvusClient {
   Result<int64_t> CountRows(const std::string& collection);
   Result<int64_t> CountPartitionRows(const std::string& collection, const std::string& partition);
   // Live rows, exactly: a Strong-consistency `count(*)` query (2.2.9+; the collection must be
-  // loaded). `partition` empty means the whole collection.
-  Result<int64_t> QueryCount(const std::string& collection, const std::string& partition = "");
+  // loaded). `partition` empty means the whole collection; `expr` (a Milvus boolean
+  // expression, e.g. "id >= 0 && id < 100") counts only the rows it holds for.
+  // `guarantee_ts` (from AllocTimestamp), when not 0, reads as of that time (Session
+  // consistency with that guarantee timestamp): every read at one timestamp sees the same
+  // rows, and only the first waits for the server to catch up (Strong waits each time).
+  Result<int64_t> QueryCount(const std::string& collection, const std::string& partition = "",
+                             const std::string& expr = "", uint64_t guarantee_ts = 0);
+  // The rows `expr` holds for (in `partition`; empty: every partition), at most `limit`
+  // (1..16384: Milvus 2.3 refuses offset + limit over 16384, so callers page by expression,
+  // not offset), Strong consistency, appended to `rows`, whose schema names the fields to
+  // return ("$meta" for the dynamic field) and the layouts (see milvus/proto_convert.h).
+  // The collection must be loaded. A pk held by several rows comes back once.
+  Status Query(const std::string& collection, const std::string& partition,
+               const std::string& expr, int64_t limit, Batch* rows, uint64_t guarantee_ts = 0);
+  // A timestamp from the server's clock (AllocTimestamp, 2.3+), for guarantee_ts.
+  Result<uint64_t> AllocTimestamp();
+  // Whether the collection has an index on any field (DescribeIndex); loading needs one.
+  Result<bool> HasIndex(const std::string& collection);
+  // The collection's partitions, "_default" included (ShowPartitions).
+  Result<std::vector<std::string>> ListPartitions(const std::string& collection);
 
   // Sends `batch` (columns in schema order; see milvus/proto_convert.h for layouts). Insert
   // leaves out an auto-ID primary key column. `partition` empty means the batch's partition,

@@ -210,7 +210,169 @@ Status ColumnToFieldData(const FieldSchema& f, const Column& col, pb::FieldData*
       StrCat("field '", f.name, "': type ", DataTypeName(f.type), " cannot be sent to Milvus"));
 }
 
+// One Array row as JSON array text, the layout a Batch keeps for Array fields.
+Result<std::string> ArrayRowText(const FieldSchema& f, const pb::ScalarField& row) {
+  nlohmann::json j = nlohmann::json::array();
+  switch (row.data_case()) {
+    case pb::ScalarField::kBoolData:
+      for (bool v : row.bool_data().data()) j.push_back(v);
+      break;
+    case pb::ScalarField::kIntData:
+      for (int32_t v : row.int_data().data()) j.push_back(v);
+      break;
+    case pb::ScalarField::kLongData:
+      for (int64_t v : row.long_data().data()) j.push_back(v);
+      break;
+    case pb::ScalarField::kFloatData:
+      for (float v : row.float_data().data()) j.push_back(v);
+      break;
+    case pb::ScalarField::kDoubleData:
+      for (double v : row.double_data().data()) j.push_back(v);
+      break;
+    case pb::ScalarField::kStringData:
+      for (const auto& v : row.string_data().data()) j.push_back(v);
+      break;
+    case pb::ScalarField::DATA_NOT_SET:
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          StrCat("field '", f.name, "': an Array row of an element kind this tool does not read"));
+  }
+  return j.dump();
+}
+
+// Rows of `fd` appended to `col` (of field `f`); `rows` is set to how many.
+Status FieldDataToColumn(const FieldSchema& f, const pb::FieldData& fd, Column* col,
+                         int64_t* rows) {
+  auto wrong = [&](std::string_view got) {
+    return absl::InvalidArgumentError(StrCat("field '", f.name, "' (", DataTypeName(f.type),
+                                             ") came back as ", got));
+  };
+  const pb::ScalarField& s = fd.scalars();
+  const pb::VectorField& v = fd.vectors();
+  auto fixed = [&](const auto& repeated, auto tag) {
+    using T = decltype(tag);
+    for (auto x : repeated) {
+      const T narrow = static_cast<T>(x);
+      col->AppendFixed(&narrow, 1);
+    }
+    *rows = repeated.size();
+  };
+  auto bytes_rows = [&](const std::string& data) -> Status {
+    if (col->width() == 0 || data.size() % static_cast<size_t>(col->width()) != 0) {
+      return wrong(StrCat(data.size(), " bytes, not a multiple of ", col->width()));
+    }
+    *rows = static_cast<int64_t>(data.size()) / col->width();
+    col->AppendFixed(data.data(), *rows);
+    return absl::OkStatus();
+  };
+  switch (f.type) {
+    case DataType::kBool:
+      if (!s.has_bool_data()) return wrong("another kind than bool_data");
+      fixed(s.bool_data().data(), uint8_t{});
+      return absl::OkStatus();
+    case DataType::kInt8:
+    case DataType::kInt16:
+    case DataType::kInt32:
+      if (!s.has_int_data()) return wrong("another kind than int_data");
+      if (f.type == DataType::kInt8) fixed(s.int_data().data(), int8_t{});
+      if (f.type == DataType::kInt16) fixed(s.int_data().data(), int16_t{});
+      if (f.type == DataType::kInt32) fixed(s.int_data().data(), int32_t{});
+      return absl::OkStatus();
+    case DataType::kInt64:
+      if (!s.has_long_data()) return wrong("another kind than long_data");
+      fixed(s.long_data().data(), int64_t{});
+      return absl::OkStatus();
+    case DataType::kFloat:
+      if (!s.has_float_data()) return wrong("another kind than float_data");
+      fixed(s.float_data().data(), float{});
+      return absl::OkStatus();
+    case DataType::kDouble:
+      if (!s.has_double_data()) return wrong("another kind than double_data");
+      fixed(s.double_data().data(), double{});
+      return absl::OkStatus();
+    case DataType::kVarChar:
+      if (!s.has_string_data()) return wrong("another kind than string_data");
+      for (const auto& x : s.string_data().data()) col->AppendValue(x);
+      *rows = s.string_data().data_size();
+      return absl::OkStatus();
+    case DataType::kJson:
+      if (!s.has_json_data()) return wrong("another kind than json_data");
+      for (const auto& x : s.json_data().data()) col->AppendValue(x);
+      *rows = s.json_data().data_size();
+      return absl::OkStatus();
+    case DataType::kArray:
+      if (!s.has_array_data()) return wrong("another kind than array_data");
+      for (const auto& row : s.array_data().data()) {
+        ASSIGN_OR_RETURN(std::string text, ArrayRowText(f, row));
+        col->AppendValue(text);
+      }
+      *rows = s.array_data().data_size();
+      return absl::OkStatus();
+    case DataType::kFloatVector: {
+      if (!v.has_float_vector()) return wrong("another kind than float_vector");
+      const auto& d = v.float_vector().data();
+      if (f.dim <= 0 || d.size() % f.dim != 0) {
+        return wrong(StrCat(d.size(), " floats, not a multiple of dim ", f.dim));
+      }
+      *rows = d.size() / f.dim;
+      col->AppendFixed(d.data(), *rows);
+      return absl::OkStatus();
+    }
+    case DataType::kBinaryVector:
+      if (v.data_case() != pb::VectorField::kBinaryVector) return wrong("not binary_vector");
+      return bytes_rows(v.binary_vector());
+    case DataType::kFloat16Vector:
+      if (v.data_case() != pb::VectorField::kFloat16Vector) return wrong("not float16_vector");
+      return bytes_rows(v.float16_vector());
+    case DataType::kBFloat16Vector:
+      if (v.data_case() != pb::VectorField::kBfloat16Vector) return wrong("not bfloat16_vector");
+      return bytes_rows(v.bfloat16_vector());
+    case DataType::kSparseFloatVector:
+      if (!v.has_sparse_float_vector()) return wrong("another kind than sparse_float_vector");
+      for (const auto& x : v.sparse_float_vector().contents()) col->AppendValue(x);
+      *rows = v.sparse_float_vector().contents_size();
+      return absl::OkStatus();
+    case DataType::kNone:
+      break;
+  }
+  return wrong("a type this tool does not read");
+}
+
 }  // namespace
+
+Status AppendRowsFromFieldsData(const google::protobuf::RepeatedPtrField<pb::FieldData>& fields,
+                                Batch* batch) {
+  const Schema& schema = *batch->schema();
+  const int64_t before = batch->num_rows();
+  int64_t expected = -1;
+  for (size_t i = 0; i < schema.fields.size(); ++i) {
+    const FieldSchema& f = schema.fields[i];
+    const pb::FieldData* found = nullptr;
+    for (const auto& fd : fields) {
+      if (fd.field_name() == f.name || (f.name == kDynamicFieldName && fd.is_dynamic())) {
+        found = &fd;
+        break;
+      }
+    }
+    if (found == nullptr) {
+      return absl::InvalidArgumentError(
+          StrCat("field '", f.name, "' is missing from the query result"));
+    }
+    int64_t rows = 0;
+    RETURN_IF_ERROR(FieldDataToColumn(f, *found, &batch->column(i), &rows));
+    if (expected < 0) expected = rows;
+    if (rows != expected) {
+      return absl::InvalidArgumentError(StrCat("field '", f.name, "' has ", rows,
+                                               " rows in the query result, the others ",
+                                               expected));
+    }
+  }
+  if (batch->num_rows() != before + std::max<int64_t>(expected, 0)) {
+    return absl::InternalError("query result rows do not add up");
+  }
+  return absl::OkStatus();
+}
 
 Result<pb::CollectionSchema> ToCollectionSchema(const Schema& schema) {
   RETURN_IF_ERROR(schema.Validate());

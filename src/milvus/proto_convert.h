@@ -38,4 +38,13 @@ Schema FromCollectionSchema(const milvus::proto::schema::CollectionSchema& proto
 Status AppendFieldsData(const Batch& batch, bool skip_auto_id,
                         google::protobuf::RepeatedPtrField<milvus::proto::schema::FieldData>* out);
 
+// The reverse of AppendFieldsData, for Query results: appends the rows of `fields` (one
+// FieldData per field of `batch`'s schema, matched by name; the dynamic field by is_dynamic or
+// the name "$meta") to `batch`'s columns, in the layouts above. Array rows become JSON array
+// text. InvalidArgument naming the field when one is missing, of another kind than the
+// schema's, or when the fields disagree on the number of rows.
+Status AppendRowsFromFieldsData(
+    const google::protobuf::RepeatedPtrField<milvus::proto::schema::FieldData>& fields,
+    Batch* batch);
+
 }  // namespace mm

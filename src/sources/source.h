@@ -40,6 +40,9 @@ struct CollectionPlan {
   // Where the collection's name came from, for messages: a config key
   // ("[target.create.collection.name]") or the source's own name ("index 'logs'").
   std::string name_origin;
+  // Set when the rows are not the vectors originally stored but a reconstruction (a FAISS
+  // PQ/SQ index), e.g. "IndexIVFPQ stores quantized codes"; verify quotes it.
+  std::string lossy_note;
 };
 
 // Streams a task's rows. Like Arrow's RecordBatchReader: schema() is known before the

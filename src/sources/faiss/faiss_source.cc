@@ -141,6 +141,10 @@ Result<std::vector<CollectionPlan>> FaissSource::Plan() {
   plan.shards_num = options_.shards_num;
   plan.total_rows = dataset_->total_rows();
   plan.name_origin = "[target.create.collection.name]";
+  if (layout.encoding == VectorEncoding::kLossy) {
+    plan.lossy_note = StrCat("the FAISS ", layout.index_type,
+                             " stores quantized codes: its vectors are reconstructions");
+  }
   const int64_t stored_row_bytes = layout.code_size + 8;
   int64_t rows_per_task = options_.rows_per_task;
   if (options_.task_bytes > 0) {
