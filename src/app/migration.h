@@ -4,9 +4,19 @@
 #pragma once
 
 #include "config/migration_config.h"
+#include "core/cancellation.h"
 #include "core/status.h"
+#include "pipeline/run_observer.h"
 
 namespace mm {
+
+// What a caller that runs several migrations in one process (the REST server) passes to
+// watch one run and stop it alone; both may be null. Both must outlive the call.
+struct RunHooks {
+  RunObserver* observer = nullptr;  // phase, rows and bytes per collection, import task ids
+  // Requested: the run stops at its next safe point, as on Ctrl-C (Cancelled).
+  CancellationFlag* cancel = nullptr;
+};
 
 // Source -> bulk-import files in the output (target.local.outputDir or the bucket).
 Status Dump(const MigrationConfig& config);
@@ -14,5 +24,10 @@ Status Dump(const MigrationConfig& config);
 Status Load(const MigrationConfig& config);
 // Dump then Load; checks Milvus is reachable before reading the source.
 Status Start(const MigrationConfig& config);
+
+// The same, watched and stoppable through `hooks`.
+Status Dump(const MigrationConfig& config, const RunHooks& hooks);
+Status Load(const MigrationConfig& config, const RunHooks& hooks);
+Status Start(const MigrationConfig& config, const RunHooks& hooks);
 
 }  // namespace mm
