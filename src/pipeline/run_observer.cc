@@ -21,6 +21,11 @@ std::string_view RunPhaseName(RunPhase phase) {
 void RunObserver::StartPhase(RunPhase phase) {
   std::lock_guard lock(mu_);
   phase_ = phase;
+  // The end keeps the last phase's numbers (and its clock, so the rate stays what it was).
+  if (phase == RunPhase::kDone) {
+    phase_end_ = std::chrono::steady_clock::now();
+    return;
+  }
   phase_start_ = std::chrono::steady_clock::now();
   for (auto& c : collections_) {
     c.rows_done = 0;
@@ -83,8 +88,8 @@ RunSnapshot RunObserver::Snapshot() const {
     total += std::max<int64_t>(c.rows_total, 0);
   }
   s.rows_total = total_known ? total : -1;
-  s.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count();
+  const auto end = phase_ == RunPhase::kDone ? phase_end_ : std::chrono::steady_clock::now();
+  s.seconds = std::chrono::duration<double>(end - phase_start_).count();
   // The same arithmetic as Progress::Line.
   const double secs = std::max(s.seconds, 1e-6);
   s.rows_per_second = static_cast<double>(s.rows_done) / secs;

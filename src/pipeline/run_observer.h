@@ -42,7 +42,8 @@ struct RunSnapshot {
 
 class RunObserver {
  public:
-  // A new phase: the per-phase counters (rows and bytes done, the clock) start again.
+  // A new phase: the per-phase counters (rows and bytes done, the clock) start again; kDone
+  // keeps the last phase's.
   void StartPhase(RunPhase phase);
   // A collection of the plan, with the rows it still has to go through in this phase
   // (< 0 when unknown). Calling it again for the same name updates the total.
@@ -62,6 +63,7 @@ class RunObserver {
   mutable std::mutex mu_;
   RunPhase phase_ = RunPhase::kInit;
   std::chrono::steady_clock::time_point phase_start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point phase_end_;  // once kDone
   int total_tasks_ = 0;
   int finish_tasks_ = 0;
   std::vector<CollectionProgress> collections_;
