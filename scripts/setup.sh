@@ -45,3 +45,7 @@ fi
 for v in ${MM_ES_VERSIONS:-8}; do  # 7 and 7.10 are fetched by their first start
   "$(dirname "$0")/elasticsearch.sh" fetch --version "$v"
 done
+
+# The REST server's browser test (tests/e2e/test_server_docs_browser.py): Playwright's driver
+# from npm, pinned and cached; it drives Debian's chromium and never downloads a browser.
+bash "$(dirname "$0")/fetch_playwright.sh" >/dev/null
