@@ -14,14 +14,12 @@
 #include <random>
 #include <sstream>
 
-#include "app/endpoints.h"
 #include "app/migration.h"
 #include "config/migration_config.h"
 #include "core/cancellation.h"
 #include "core/redact.h"
 #include "pipeline/run_observer.h"
 #include "server/redacted_config.h"
-#include "storage/storage.h"
 
 namespace mm {
 
@@ -116,6 +114,7 @@ json RecordView(const JobRecord& r) {
   view["createdAt"] = r.created_ms;
   view["updatedAt"] = r.updated_ms;
   view["output"] = r.output;
+  view["config"] = r.config_redacted;  // secrets masked
   view["collectionNames"] = json::parse(r.collections_json, nullptr, false);
   if (!view.contains("jobProcess")) view["jobProcess"] = r.status == "success" ? 100 : 0;
   if (!view.contains("totalTasks")) view["totalTasks"] = 0;
@@ -130,6 +129,24 @@ Result<std::string> ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Names the output a config writes, without opening it (opening may wait on the network,
+// which is the job's business, not the request's): the absolute folder, or the endpoint,
+// bucket and prefix. Two jobs with the same identity would share one checkpoint.
+std::string OutputIdentity(const MigrationConfig& config) {
+  std::string dir = config.output_dir;
+  if (config.target_mode == "local") {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(dir, ec).lexically_normal();
+    std::string out = p.string();
+    while (out.size() > 1 && out.back() == '/') out.pop_back();
+    return out;
+  }
+  while (!dir.empty() && dir.front() == '/') dir.erase(0, 1);
+  while (!dir.empty() && dir.back() == '/') dir.pop_back();
+  const RemoteConfig& r = config.target_remote;
+  return StrCat(r.cloud, ":", RedactUrl(r.endpoint), "/", r.bucket, "/", dir);
 }
 
 }  // namespace
@@ -206,8 +223,7 @@ Status JobManager::Prepare(Job& job, const std::optional<std::string>& config_te
       for (const auto& n : names) config.collections.push_back(n.get<std::string>());
     }
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<Storage> output, OpenOutputStorage(config));
-  job.record.output = output->Describe();
+  job.record.output = OutputIdentity(config);
   job.record.config_origin = origin;
   job.record.config_redacted = redacted.yaml;
   job.record.config_complete = !redacted.changed;

@@ -192,6 +192,7 @@ json Build() {
           {"createdAt", {{"type", "integer"}, {"description", "Unix ms"}}},
           {"updatedAt", {{"type", "integer"}, {"description", "Unix ms"}}},
           {"output", {{"type", "string"}}},
+          {"config", {{"type", "string"}, {"description", "YAML, secrets masked"}}},
           {"collectionNames", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}}};
   return {{"openapi", "3.0.3"},
           {"info",

@@ -79,6 +79,23 @@ def test_faiss_async_dump_then_load_with_json_config(server, testbed_local, uniq
     assert [j["kind"] for j in answer["data"]["jobs"]] == ["dump"]
 
 
+def test_jobs_with_their_own_configs_run_at_once(server, testbed_local, unique_collection,
+                                                tmp_path):
+    bed = testbed_local
+    jobs = []
+    for seed in (5, 6):
+        path, ids, vectors = make_index(tmp_path, 2000, 8, seed)
+        name = unique_collection(bed)
+        config = faiss_config(bed, path, name, tmp_path / f"out{seed}", target_mode="local")
+        _, answer, _ = server.request("POST", "/api/v1/start", {"async": True, "config": config})
+        assert answer["code"] == 0, answer
+        jobs.append((answer["data"]["jobId"], name, ids, vectors))
+    for job_id, name, ids, vectors in jobs:
+        assert server.wait_job(job_id)["jobStatus"] == "success"
+        assert_collection_holds(bed.milvus_alias(), name, ids, vectors, binary=False,
+                                metric="L2")
+
+
 def test_failing_job_ends_fail_with_its_message(server, testbed_local, tmp_path):
     config = faiss_config(testbed_local, tmp_path / "missing.index", "c_missing",
                           tmp_path / "out", target_mode="local")
@@ -169,10 +186,12 @@ def test_secrets_never_in_answers_logs_or_the_database(server, testbed_local, tm
     answers = []
     for kind in ("dump", "start"):
         answers.append(server.request("POST", f"/api/v1/{kind}", {"config": config}))
-    for _, a, _ in answers:
+    for _, a, _ in list(answers):
         if a.get("data") and a["data"].get("jobId"):
             answers.append(server.request("GET", f"/api/v1/get_job?jobId={a['data']['jobId']}"))
     answers.append(server.request("GET", "/api/v1/jobs"))
+    jobs = answers[-1][1]["data"]["jobs"]
+    assert len(jobs) == 2 and all("ak: " in j["config"] and "***" in j["config"] for j in jobs)
     text = json.dumps([a for _, a, _ in answers]) + server.log_text()
     db = b"".join(p.read_bytes() for p in (tmp_path / "data").iterdir() if p.is_file())
     for secret in SECRETS:
