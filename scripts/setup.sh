@@ -11,7 +11,8 @@ apt_pkgs=(cmake ninja-build g++ pkg-config
   libfaiss-dev libopenblas-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl
   libsqlite3-dev libmariadb-dev mariadb-server mariadb-client libsimdjson-dev
-  openjdk-17-jdk-headless maven openssl ccache)
+  openjdk-17-jdk-headless maven openssl ccache
+  libcpp-httplib-dev chromium)  # the REST server (issue 11) and its headless-browser test
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -65,3 +66,7 @@ if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then
 else
   echo "setup: no Go toolchain: the gcp OAuth2 and aws IMDS tests will be skipped" >&2
 fi
+
+# The REST server's browser test (tests/e2e/test_server_docs_browser.py): Playwright's driver
+# from npm, pinned and cached; it drives Debian's chromium and never downloads a browser.
+bash "$(dirname "$0")/fetch_playwright.sh" >/dev/null

@@ -34,14 +34,16 @@ std::string LoadTarget(const MigrationConfig& config) {
 }
 
 // The sink the config asks for; today always bulk import. `milvus` must outlive it.
-std::unique_ptr<Sink> OpenSink(const MigrationConfig& config, MilvusClient& milvus) {
+std::unique_ptr<Sink> OpenSink(const MigrationConfig& config, MilvusClient& milvus,
+                               RunObserver* observer) {
   LoadOptions options{.target = LoadTarget(config),
                       .workers = config.loader_limit,
                       .import_timeout_s = config.import_timeout_s,
                       .if_exists = config.if_exists,
                       .index_type = config.index_type,
                       .index_params = config.index_params,
-                      .load_collection = config.load_collection};
+                      .load_collection = config.load_collection,
+                      .observer = observer};
   // A test hook (see LoadOptions::test_pause_after_submit_ms); never set in real runs.
   if (const char* pause = std::getenv("MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS")) {
     options.test_pause_after_submit_ms = std::atoll(pause);
@@ -51,7 +53,8 @@ std::unique_ptr<Sink> OpenSink(const MigrationConfig& config, MilvusClient& milv
 
 // Source -> parts in `output`. `sink` (may be null: dump alone) checks the target
 // collections before the dump reads anything.
-Status DumpWith(const MigrationConfig& config, Storage& output, Sink* sink = nullptr) {
+Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* observer,
+                Sink* sink = nullptr) {
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   ManifestStore store(&output);
   DumpOptions options{.workers = config.dumper_limit,
@@ -60,7 +63,8 @@ Status DumpWith(const MigrationConfig& config, Storage& output, Sink* sink = nul
                       .source_id = source.id,
                       .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
                                                                : InvalidRows::kFail,
-                      .max_invalid_ratio = config.max_invalid_ratio};
+                      .max_invalid_ratio = config.max_invalid_ratio,
+                      .observer = observer};
   if (sink != nullptr) {
     options.check_plans = [&](const std::vector<CollectionPlan>& plans) {
       return sink->CheckTargets(output, source.id, plans);
@@ -192,28 +196,36 @@ Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
   return absl::OkStatus();
 }
 
-Status Dump(const MigrationConfig& config) {
+Status Dump(const MigrationConfig& config) { return Dump(config, RunHooks{}); }
+Status Load(const MigrationConfig& config) { return Load(config, RunHooks{}); }
+Status Start(const MigrationConfig& config) { return Start(config, RunHooks{}); }
+
+Status Dump(const MigrationConfig& config, const RunHooks& hooks) {
+  ScopedRunCancellation cancel(hooks.cancel);
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
-  return WithOutputLock(config, *output, "dump", [&] { return DumpWith(config, *output); });
+  return WithOutputLock(config, *output, "dump",
+                        [&] { return DumpWith(config, *output, hooks.observer); });
 }
 
-Status Load(const MigrationConfig& config) {
+Status Load(const MigrationConfig& config, const RunHooks& hooks) {
+  ScopedRunCancellation cancel(hooks.cancel);
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
-  std::unique_ptr<Sink> sink = OpenSink(config, *milvus);
+  std::unique_ptr<Sink> sink = OpenSink(config, *milvus, hooks.observer);
   return WithOutputLock(config, *output, "load",
                         [&] { return LoadWith(config, *output, *sink); });
 }
 
-Status Start(const MigrationConfig& config) {
+Status Start(const MigrationConfig& config, const RunHooks& hooks) {
+  ScopedRunCancellation cancel(hooks.cancel);
   // Fail before the long dump if the target is unreachable.
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
-  std::unique_ptr<Sink> sink = OpenSink(config, *milvus);
+  std::unique_ptr<Sink> sink = OpenSink(config, *milvus, hooks.observer);
   // A sink that takes parts loads after the dump; one that takes batches (SinkInput::
   // kBatches) would take the source's batches in the dump's place (RunLoad refuses it).
   return WithOutputLock(config, *output, "start", [&]() -> Status {
-    RETURN_IF_ERROR(DumpWith(config, *output, sink.get()));
+    RETURN_IF_ERROR(DumpWith(config, *output, hooks.observer, sink.get()));
     return LoadWith(config, *output, *sink);
   });
 }

@@ -7,9 +7,19 @@
 #include <string>
 
 #include "config/migration_config.h"
+#include "core/cancellation.h"
 #include "core/status.h"
+#include "pipeline/run_observer.h"
 
 namespace mm {
+
+// What a caller that runs several migrations in one process (the REST server) passes to
+// watch one run and stop it alone; both may be null. Both must outlive the call.
+struct RunHooks {
+  RunObserver* observer = nullptr;  // phase, rows and bytes per collection, import task ids
+  // Requested: the run stops at its next safe point, as on Ctrl-C (Cancelled).
+  CancellationFlag* cancel = nullptr;
+};
 
 // Source -> bulk-import files in the output (target.local.outputDir or the bucket).
 Status Dump(const MigrationConfig& config);
@@ -29,5 +39,9 @@ struct VerifyRequest {
 // writes the JSON report to `request.report_file` and as verify-report.json beside
 // manifest.json in the output. A mismatch is DataLoss naming what differs (exit 1).
 Status Verify(const MigrationConfig& config, const VerifyRequest& request);
+// The same, watched and stoppable through `hooks`.
+Status Dump(const MigrationConfig& config, const RunHooks& hooks);
+Status Load(const MigrationConfig& config, const RunHooks& hooks);
+Status Start(const MigrationConfig& config, const RunHooks& hooks);
 
 }  // namespace mm

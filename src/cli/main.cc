@@ -1,7 +1,7 @@
 // milvus-migration: the command line. Same commands and flags as the Go tool
-// (dump, load, start, export, version; --config/-c defaulting to configs/migration.yaml;
-// dump and start take --col a,b to pick Milvus 1.x collections), plus verify and
-// start/load --verify.
+// (dump, load, start, export, version, server run; --config/-c defaulting to
+// configs/migration.yaml; dump and start take --col a,b to pick Milvus 1.x collections),
+// plus verify and start/load --verify.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -16,6 +16,7 @@
 #include "core/cancellation.h"
 #include "core/redact.h"
 #include "core/version.h"
+#include "server/http_server.h"
 
 namespace {
 
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);
     sub->add_option("-c,--config", config, "path of migration.yaml")
         ->capture_default_str();
-    if (c.run != mm::Load) {
+    if (std::string_view(c.name) != "load") {
       sub->add_option("--col", collections,
                       "Milvus 1.x collections to migrate, comma-separated (default: all)");
     }
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
     sub->add_flag("--strict", strict,
                   "refuse a migration.yaml with keys this tool does not read (otherwise "
                   "each is a warning naming the nearest known key)");
-    if (c.run != mm::Dump) {
+    if (std::string_view(c.name) != "dump") {
       sub->add_flag("--verify", verify.after,
                     "then verify that Milvus holds exactly the source's rows (see verify)");
     }
@@ -128,6 +129,30 @@ int main(int argc, char** argv) {
                          "directory to write meta.json into")
       ->required();
   export_cmd->callback([&export_chosen] { export_chosen = true; });
+  mm::ServerOptions server_options;
+  bool server_chosen = false;
+  CLI::App* server_cmd = app.add_subcommand("server", "the REST API");
+  server_cmd->require_subcommand(1);
+  CLI::App* server_run = server_cmd->add_subcommand("run", "serve the REST API (Ctrl-C stops)");
+  server_run->add_option("-p,--port", server_options.port, "port to listen on")
+      ->capture_default_str();
+  server_run->add_option("--host", server_options.host,
+                         "address to listen on (0.0.0.0: every interface)")
+      ->capture_default_str();
+  server_run->add_option("-c,--config", server_options.config,
+                         "migration.yaml for requests that carry no config")
+      ->capture_default_str();
+  server_run->add_option("--data-dir", server_options.data_dir,
+                         "folder of the job database (jobs.sqlite3)")
+      ->capture_default_str();
+  server_run->add_option("--token-file", server_options.token_file,
+                         "file holding a bearer token every route but /healthy requires");
+  server_run->add_option("--max-body-bytes", server_options.max_body_bytes,
+                         "largest request body accepted (413 beyond)")
+      ->capture_default_str();
+  server_run->add_option("--swagger-ui-dir", server_options.swagger_ui_dir,
+                         "folder of swagger-ui-dist's files (default: the build's copy)");
+  server_run->callback([&server_chosen] { server_chosen = true; });
   app.add_subcommand("version", "print the version")->callback([] {
     std::printf("milvus-migration %s\n", mm::kVersion);
   });
@@ -158,6 +183,7 @@ int main(int argc, char** argv) {
     if (written.ok()) std::printf("%s\n", written->c_str());
     return Finish(written.status(), "export");
   }
+  if (server_chosen) return Finish(mm::RunServer(server_options), "server");
   if (chosen == nullptr) return 0;
   if (chosen->run == nullptr) {  // verify alone
     VerifyStep alone = verify;

@@ -9,6 +9,7 @@ namespace mm {
 namespace {
 
 std::atomic<bool> g_cancelled{false};
+thread_local CancellationFlag* t_run_flag = nullptr;
 
 void OnSignal(int sig) {
   if (g_cancelled.exchange(true)) {
@@ -41,8 +42,18 @@ void RequestCancellation() { g_cancelled = true; }
 void ClearCancellationForTesting() { g_cancelled = false; }
 
 Status CheckCancelled(std::string_view what) {
-  if (!CancellationRequested()) return absl::OkStatus();
+  if (!CancellationRequested() && (t_run_flag == nullptr || !t_run_flag->requested())) {
+    return absl::OkStatus();
+  }
   return absl::CancelledError(StrCat(what, ": stopped on request; rerun to resume"));
 }
+
+CancellationFlag* CurrentRunCancellation() { return t_run_flag; }
+
+ScopedRunCancellation::ScopedRunCancellation(CancellationFlag* flag) : previous_(t_run_flag) {
+  t_run_flag = flag;
+}
+
+ScopedRunCancellation::~ScopedRunCancellation() { t_run_flag = previous_; }
 
 }  // namespace mm

@@ -96,8 +96,19 @@ Status DeleteUncheckpointedParts(Storage& storage, const std::string& task_prefi
 // Streams one task into parts. When the source gives positions, every finished part is
 // checkpointed through `checkpoint` and a task that fails keeps those parts for a rerun,
 // which continues from `previous`; otherwise a failed task leaves nothing in storage.
+// Feeds the CLI's Progress and the caller's RunObserver (may be null) the same numbers.
+struct TaskProgress {
+  Progress& progress;
+  RunObserver* observer;
+  const std::string& collection;
+  void Add(int64_t rows, int64_t bytes) {
+    progress.Add(rows, bytes);
+    if (observer != nullptr) observer->Add(collection, rows, bytes);
+  }
+};
+
 Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& task,
-                            const SchemaPtr& schema, uint64_t part_bytes, Progress& progress,
+                            const SchemaPtr& schema, uint64_t part_bytes, TaskProgress& progress,
                             const TaskRecord* previous,
                             const std::function<Status(const TaskRecord&)>& checkpoint,
                             InvalidRows invalid_rows, SkipAccount& skips) {
@@ -329,7 +340,10 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
   std::vector<std::unique_ptr<SkipAccount>> skip_accounts;
   int64_t total_rows = 0;
   bool rows_known = true;
+  if (options.observer != nullptr) options.observer->StartPhase(RunPhase::kDump);
   for (size_t c = 0; c < plans.size(); ++c) {
+    const int64_t total_before = total_rows;
+    bool collection_known = true;
     int64_t source_rows = plans[c].total_rows;
     if (source_rows < 0) {
       source_rows = 0;
@@ -366,9 +380,15 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
         total_rows += std::max<int64_t>(plan_rows, 0);
       } else {
         rows_known = false;
+        collection_known = false;
       }
     }
+    if (options.observer != nullptr) {
+      options.observer->SetCollectionTotal(plans[c].schema->collection,
+                                           collection_known ? total_rows - total_before : -1);
+    }
   }
+  if (options.observer != nullptr) options.observer->AddTasks(static_cast<int>(todo.size()));
   if (!rows_known) total_rows = -1;
   if (summary.tasks_skipped > 0) {
     spdlog::info("dump: {} task(s) already dumped by an earlier run, skipping them",
@@ -390,12 +410,16 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
         const auto& tasks = m.collections[pt.collection].tasks;
         if (auto it = tasks.find(pt.task->id); it != tasks.end()) previous = it->second;
       });
+      TaskProgress task_progress{progress, options.observer,
+                                 plans[pt.collection].schema->collection};
       ASSIGN_OR_RETURN(TaskRecord record,
                        DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
-                                options.part_bytes, progress,
+                                options.part_bytes, task_progress,
                                 previous ? &*previous : nullptr, save, options.invalid_rows,
                                 *skip_accounts[pt.collection]));
-      return save(record);
+      RETURN_IF_ERROR(save(record));
+      if (options.observer != nullptr) options.observer->FinishTask();
+      return absl::OkStatus();
     });
     summary.seconds = progress.seconds();
   }

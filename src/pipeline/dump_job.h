@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "pipeline/manifest.h"
 #include "pipeline/row_validator.h"
+#include "pipeline/run_observer.h"
 #include "sources/source.h"
 #include "storage/storage.h"
 
@@ -31,6 +32,9 @@ struct DumpOptions {
   // Called with the plans before anything is read or written (e.g. `start` checks that the
   // target collections can take the rows); its error ends the dump.
   std::function<Status(const std::vector<CollectionPlan>&)> check_plans;
+  // Sees the same rows and bytes as the dump's Progress, per collection; may be null.
+  // Must outlive RunDump.
+  RunObserver* observer = nullptr;
 };
 
 struct DumpSummary {

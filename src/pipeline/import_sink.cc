@@ -236,6 +236,9 @@ Result<int64_t> ImportPartOnce(MilvusClient& milvus, Storage& storage, ManifestS
     spdlog::info("load: part {} was submitted by an earlier run; waiting for it", ref.part.dir);
   }
 
+  if (options.observer != nullptr) {
+    for (int64_t id : record.task_ids) options.observer->AddImportTask(collection, id);
+  }
   const auto deadline = Clock::now() + std::chrono::seconds(options.import_timeout_s);
   int64_t rows = 0;
   for (int64_t task_id : record.task_ids) {
@@ -373,6 +376,16 @@ Result<LoadSummary> ImportSink::LoadParts(Storage& storage, ManifestStore& store
                                           checkpoint));
   }
   LoadSummary summary;
+  if (options.observer != nullptr) {
+    options.observer->StartPhase(RunPhase::kImport);
+    for (const auto& cm : loaded.collections) {
+      int64_t bytes = 0;
+      for (const auto& [task_id, task] : cm.tasks) {
+        for (const auto& part : task.parts) bytes += static_cast<int64_t>(part.bytes);
+      }
+      options.observer->SetCollectionTotal(cm.schema.collection, cm.total_rows, bytes);
+    }
+  }
   for (size_t c = 0; c < loaded.collections.size(); ++c) {
     const std::string name = loaded.collections[c].schema.collection;
     RETURN_IF_ERROR(ResetStaleLoadState(milvus, store, c, options));
@@ -386,6 +399,10 @@ Result<LoadSummary> ImportSink::LoadParts(Storage& storage, ManifestStore& store
         auto it = cm.load.imports.find(part.dir);
         if (it != cm.load.imports.end() && it->second.completed) {
           ++skipped;
+          if (options.observer != nullptr) {
+            options.observer->Add(name, part.rows, static_cast<int64_t>(part.bytes));
+            for (int64_t id : it->second.task_ids) options.observer->AddImportTask(name, id);
+          }
         } else {
           todo.push_back({c, part});
         }
@@ -395,10 +412,15 @@ Result<LoadSummary> ImportSink::LoadParts(Storage& storage, ManifestStore& store
     spdlog::info("load: importing {} part(s) into '{}' ({} imported earlier)", todo.size(),
                  name, skipped);
 
+    if (options.observer != nullptr) options.observer->AddTasks(static_cast<int>(todo.size()));
     std::atomic<int64_t> rows{0};
     const Status first_error = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
       ASSIGN_OR_RETURN(int64_t imported, ImportPart(milvus, storage, store, todo[i], options));
       rows += imported;
+      if (options.observer != nullptr) {
+        options.observer->Add(name, imported, static_cast<int64_t>(todo[i].part.bytes));
+        options.observer->FinishTask();
+      }
       spdlog::info("load: part {} imported: {} rows", todo[i].part.dir, imported);
       return absl::OkStatus();
     });

@@ -21,6 +21,7 @@
 #include "core/status.h"
 #include "milvus/milvus_client.h"
 #include "pipeline/manifest.h"
+#include "pipeline/run_observer.h"
 #include "pipeline/sink.h"
 #include "storage/storage.h"
 
@@ -40,6 +41,9 @@ struct LoadOptions {
   // Milvus accepted an import and before its task ids are checkpointed, so a test can kill
   // the process inside that window. 0 in real runs.
   int64_t test_pause_after_submit_ms = 0;
+  // Sees each part imported (rows, bytes) and each Milvus import task id; may be null.
+  // Must outlive the sink.
+  RunObserver* observer = nullptr;
 };
 
 class ImportSink final : public Sink {

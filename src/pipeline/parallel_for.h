@@ -1,6 +1,7 @@
 // Runs fn(0) .. fn(n-1) on at most `workers` threads, each thread taking the next index
 // when it finishes one. The first error stops the hand-out of further indexes (those
-// already running finish) and is returned. `fn` must be safe to call concurrently.
+// already running finish) and is returned. `fn` must be safe to call concurrently. The
+// workers inherit the caller's run cancellation flag (core/cancellation.h).
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/cancellation.h"
 #include "core/status.h"
 
 namespace mm {
@@ -20,7 +22,9 @@ Status ParallelFor(int workers, size_t n, Fn&& fn) {
   std::atomic<bool> failed{false};
   std::mutex mu;
   Status first_error;
+  CancellationFlag* const run_flag = CurrentRunCancellation();
   auto worker = [&] {
+    ScopedRunCancellation scoped(run_flag);
     while (!failed.load()) {
       const size_t i = next.fetch_add(1);
       if (i >= n) return;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 
 namespace mm {
@@ -31,6 +32,26 @@ TEST(ParallelForTest, FirstErrorStopsTheHandOut) {
 
 TEST(ParallelForTest, NothingToDo) {
   EXPECT_TRUE(ParallelFor(4, 0, [](size_t) { return absl::InternalError("never"); }).ok());
+}
+
+TEST(ParallelForTest, WorkersSeeTheirRunsCancellationOnly) {
+  CancellationFlag mine;
+  CancellationFlag other;
+  mine.Request();
+  std::atomic<int> cancelled{0};
+  {
+    ScopedRunCancellation scoped(&mine);
+    ASSERT_FALSE(ParallelFor(3, 6, [&](size_t) {
+      Status st = CheckCancelled("test");
+      if (absl::IsCancelled(st)) ++cancelled;
+      return st;
+    }).ok());
+  }
+  EXPECT_GE(cancelled.load(), 1);
+  // Another run's flag, or none, does not stop this one.
+  ScopedRunCancellation scoped(&other);
+  EXPECT_TRUE(ParallelFor(3, 6, [&](size_t) { return CheckCancelled("test"); }).ok());
+  EXPECT_TRUE(CheckCancelled("test").ok());
 }
 
 }  // namespace
