@@ -162,6 +162,12 @@ Status WriteReportFile(const std::string& path, const std::string& json) {
 }  // namespace
 
 Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
+  return Verify(config, request, RunHooks{});
+}
+
+Status Verify(const MigrationConfig& config, const VerifyRequest& request,
+              const RunHooks& hooks) {
+  ScopedRunCancellation cancel(hooks.cancel);
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   VerifyOptions options{.sample_percent = request.sample_percent,
@@ -169,7 +175,8 @@ Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
                         .source_workers = config.dumper_limit,
                         .target_workers = config.loader_limit,
                         .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
-                                                                 : InvalidRows::kFail};
+                                                                 : InvalidRows::kFail,
+                        .observer = hooks.observer};
   // Test hooks (a small cap makes a test reach the partial row-by-row read); never set in
   // real runs.
   if (const char* rows = std::getenv("MM_TEST_VERIFY_DETAIL_ROWS")) {

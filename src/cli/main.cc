@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -50,10 +51,8 @@ struct ProgressSetup {
 };
 
 // Runs `command` with a progress display of `setup.mode` fed by the run's RunObserver.
-mm::Status RunShowingProgress(
-    const mm::MigrationConfig& config,
-    mm::Status (*command)(const mm::MigrationConfig&, const mm::RunHooks&),
-    const ProgressSetup& setup) {
+mm::Status RunShowingProgress(const std::function<mm::Status(const mm::RunHooks&)>& command,
+                              const ProgressSetup& setup) {
   mm::RunObserver observer;
   const mm::ProgressMode mode =
       mm::ResolveProgressMode(setup.mode, isatty(STDERR_FILENO) == 1);
@@ -66,8 +65,8 @@ mm::Status RunShowingProgress(
       [](const std::string& line) { spdlog::info("progress: {}", line); });
   if (mode == mm::ProgressMode::kBar) setup.log_sink->SetDisplay(&display);
   display.Start();
-  mm::Status st = command(config, mm::RunHooks{.observer = &observer});
-  display.Stop();
+  mm::Status st = command(mm::RunHooks{.observer = &observer});
+  display.Stop(st.ok());
   setup.log_sink->SetDisplay(nullptr);
   return st;
 }
@@ -84,11 +83,15 @@ int RunWithConfig(const std::string& path, const std::string& collections, bool 
   }
   if (config.ok()) config->force_unlock = force_unlock;
   mm::Status st = !config.ok() ? config.status()
-                  : command   ? RunShowingProgress(*config, command, progress)
+                  : command   ? RunShowingProgress(
+                                [&](const mm::RunHooks& hooks) { return command(*config, hooks); },
+                                progress)
                               : mm::Status();
   if (st.ok() && verify.after) {
     if (command) spdlog::info("{} finished; verifying (--verify)", name);
-    st = mm::Verify(*config, verify.request);
+    st = RunShowingProgress(
+        [&](const mm::RunHooks& hooks) { return mm::Verify(*config, verify.request, hooks); },
+        progress);
   }
   return Finish(st, name);
 }

@@ -102,8 +102,12 @@ void ProgressDisplay::Start() {
   });
 }
 
-void ProgressDisplay::Stop() {
+void ProgressDisplay::Stop(bool succeeded) {
   if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    succeeded_ = succeeded;
+  }
   {
     std::lock_guard lock(stop_mu_);
     stop_ = true;
@@ -120,10 +124,10 @@ void ProgressDisplay::Tick(std::chrono::steady_clock::time_point now, bool final
   const bool bar = mode_ == ProgressMode::kBar;
   // A phase that ended: its last numbers, on a line of their own that stays.
   auto close = [&](RunPhase phase, int64_t rows_done, int64_t rows_total, int64_t bytes_done,
-                   int64_t bytes_total, double seconds) {
+                   int64_t bytes_total, double seconds, bool done = true) {
     const std::string text =
-        ProgressLine(StrCat(RunPhaseName(phase), ": done"), rows_done, rows_total, bytes_done,
-                     bytes_total, seconds, bar ? kBarWidth : 0);
+        ProgressLine(StrCat(RunPhaseName(phase), done ? ": done" : ": stopped"), rows_done,
+                     rows_total, bytes_done, bytes_total, seconds, bar ? kBarWidth : 0);
     if (bar) {
       draw_(StrCat(kClearLine, text, "\n"));
       bar_shown_ = false;
@@ -136,7 +140,7 @@ void ProgressDisplay::Tick(std::chrono::steady_clock::time_point now, bool final
     close(f.phase, f.rows_done, f.rows_total, f.bytes_done, BytesTotal(f.collections), f.seconds);
     last_line_ = now;
   }
-  if (s.phase != RunPhase::kDump && s.phase != RunPhase::kImport) {
+  if (s.phase == RunPhase::kInit || s.phase == RunPhase::kDone) {
     // kDone keeps the last phase's numbers; a server job's end closes it (the CLI's run ends
     // with the final Tick instead, below).
     if (bar && bar_shown_) {
@@ -148,7 +152,7 @@ void ProgressDisplay::Tick(std::chrono::steady_clock::time_point now, bool final
   if (current_closed_) return;
   const int64_t bytes_total = BytesTotal(s.collections);
   if (final) {
-    close(s.phase, s.rows_done, s.rows_total, s.bytes_done, bytes_total, s.seconds);
+    close(s.phase, s.rows_done, s.rows_total, s.bytes_done, bytes_total, s.seconds, succeeded_);
     last_line_ = now;
     current_closed_ = true;
     return;

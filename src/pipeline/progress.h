@@ -51,8 +51,9 @@ class ProgressDisplay {
 
   // A thread that calls Tick every 100 ms until Stop.
   void Start();
-  // Stops the thread, then one last Tick that closes every phase seen.
-  void Stop();
+  // Stops the thread, then one last Tick that closes every phase seen: the current one's
+  // last line says "done", or "stopped" when the run did not succeed.
+  void Stop(bool succeeded = true);
 
   // What the thread does at `now`: prints the final line of each phase that ended since,
   // then (bar) redraws the current phase's bar if the last drawing is 100 ms old or more,
@@ -80,6 +81,7 @@ class ProgressDisplay {
   std::chrono::steady_clock::time_point last_draw_{};
   std::chrono::steady_clock::time_point last_line_{};
   bool current_closed_ = false;  // the final Tick closed the current phase
+  bool succeeded_ = true;        // of the run, for the final Tick
 
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -182,6 +182,21 @@ TEST(ProgressDisplayTest, PlainModeWritesALineEveryPeriodAndEachPhasesLastNumber
   EXPECT_EQ(drawn, "");         // never a bar's control codes
 }
 
+TEST(ProgressDisplayTest, ARunThatFailedSaysItsPhaseStopped) {
+  RunObserver observer;
+  std::vector<std::string> lines;
+  ProgressDisplay display(
+      &observer, ProgressMode::kPlain, [](std::string_view) {},
+      [&](const std::string& l) { lines.push_back(l); });
+  display.Start();
+  observer.StartPhase(RunPhase::kVerify);
+  observer.SetCollectionTotal("c", 10);
+  observer.Add("c", 4, 40);
+  display.Stop(/*succeeded=*/false);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(absl::StartsWith(lines[0], "verify: stopped 4/10 rows (40.0%)")) << lines[0];
+}
+
 TEST(ProgressDisplayTest, NoneWritesNothing) {
   RunObserver observer;
   observer.StartPhase(RunPhase::kDump);

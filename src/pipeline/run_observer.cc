@@ -12,6 +12,8 @@ std::string_view RunPhaseName(RunPhase phase) {
       return "dump";
     case RunPhase::kImport:
       return "import";
+    case RunPhase::kVerify:
+      return "verify";
     case RunPhase::kDone:
       return "done";
   }

@@ -14,8 +14,9 @@
 
 namespace mm {
 
-enum class RunPhase { kInit, kDump, kImport, kDone };
-std::string_view RunPhaseName(RunPhase phase);  // "init", "dump", "import", "done"
+enum class RunPhase { kInit, kDump, kImport, kVerify, kDone };
+// "init", "dump", "import", "verify", "done"
+std::string_view RunPhaseName(RunPhase phase);
 
 struct CollectionProgress {
   std::string collection;
@@ -63,7 +64,7 @@ class RunObserver {
   // (< 0 when unknown). Calling it again for the same name updates the total.
   void SetCollectionTotal(const std::string& collection, int64_t rows_total,
                           int64_t bytes_total = -1);
-  // Rows and bytes gone through (dumped, or imported).
+  // Rows and bytes gone through (dumped, imported, or read from the source by verify).
   void Add(const std::string& collection, int64_t rows, int64_t bytes);
   void AddTasks(int n);
   void FinishTask();

@@ -52,7 +52,7 @@ def test_start_with_plain_progress_logs_lines_summary_and_report(testbed_local, 
     config["dumper"]["worker"]["partSizeMB"] = 1
     path = write_yaml(tmp_path / "migration.yaml", config)
 
-    run = run_tool(mm_binary, "start", "-c", str(path), "--progress=plain")
+    run = run_tool(mm_binary, "start", "-c", str(path), "--progress=plain", "--verify")
 
     assert run.returncode == 0, run.describe()
     assert_collection_holds(testbed_local.milvus_alias(), name, ids, vectors, binary=False,
@@ -74,6 +74,9 @@ def test_start_with_plain_progress_logs_lines_summary_and_report(testbed_local, 
     assert load, run.describe()
     assert int(load[1]) == int(load[2]) == ROWS
     assert float(load[3]) == float(load[4]) == round(row_bytes / 1e6, 1), load[0]
+    # verify's phase: the source rows it read.
+    assert re.search(rf"progress: verify: done {ROWS}/{ROWS} rows \(100\.0%\)", run.stderr), \
+        run.describe()
     # One summary line for the collection.
     summary = re.findall(rf"start: collection '{name}': (\d+) rows, (\d+) part\(s\), "
                          rf"(\d+) skipped rows, ([\d.]+)s, ([\d.]+) MB/s", run.stderr)
