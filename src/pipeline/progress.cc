@@ -58,8 +58,8 @@ std::string ProgressLine(std::string_view label, int64_t rows_done, int64_t rows
     std::snprintf(buf, sizeof(buf), "/%.1f", static_cast<double>(bytes_total) / 1e6);
     out += buf;
   }
-  std::snprintf(buf, sizeof(buf), " MB %.1f MB/s %.0f rows/s", static_cast<double>(bytes_done) / 1e6 / s,
-                static_cast<double>(rows_done) / s);
+  std::snprintf(buf, sizeof(buf), " MB %.1f MB/s %.0f rows/s",
+                static_cast<double>(bytes_done) / 1e6 / s, static_cast<double>(rows_done) / s);
   out += buf;
   if (rows_total > 0 && rows_done > 0 && rows_done < rows_total) {
     std::snprintf(buf, sizeof(buf), " ETA %.0fs",

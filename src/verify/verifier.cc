@@ -585,7 +585,9 @@ Result<VerifyReport> RunVerify(Source& source, MilvusClient& milvus,
       int64_t rows = plan.total_rows;
       if (rows < 0) {
         rows = 0;
-        for (const auto& task : plan.tasks) rows = task.rows < 0 || rows < 0 ? -1 : rows + task.rows;
+        for (const auto& task : plan.tasks) {
+          rows = task.rows < 0 || rows < 0 ? -1 : rows + task.rows;
+        }
       }
       options.observer->SetCollectionTotal(plan.schema->collection, rows);
     }
