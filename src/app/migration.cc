@@ -10,10 +10,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_split.h"
 #include "app/endpoints.h"
+#include "app/run_report.h"
 #include "core/redact.h"
 #include "pipeline/dump_job.h"
 #include "pipeline/import_sink.h"
@@ -80,10 +82,21 @@ Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* obs
   return absl::OkStatus();
 }
 
-// Parts in `output` -> `sink` -> Milvus, then the dumped files go if loader.cleanup asks.
-Status LoadWith(const MigrationConfig& config, Storage& output, Sink& sink) {
+// The summary of a dump alone, from the checkpoint it wrote and `observer`.
+Status ReportDump(Storage& output, const RunObserver& observer) {
+  ManifestStore store(&output);
+  ASSIGN_OR_RETURN(std::optional<Manifest> manifest, store.Load());
+  if (manifest) PublishRunReport(BuildRunReport("dump", *manifest, observer.Snapshot()), output);
+  return absl::OkStatus();
+}
+
+// Parts in `output` -> `sink` -> Milvus, then the summary (see run_report.h) as `command`,
+// then the dumped files go if loader.cleanup asks (report.json stays).
+Status LoadWith(const MigrationConfig& config, Storage& output, Sink& sink,
+                const char* command, const RunObserver& observer) {
   ManifestStore store(&output);
   ASSIGN_OR_RETURN(LoadSummary s, RunLoad(sink, output, store));
+  const RunReport report = BuildRunReport(command, store.Snapshot(), observer.Snapshot());
   // Rows the dump left out, once more on the last line of a `start`.
   std::vector<std::pair<std::string, SkippedRows>> skipped;
   store.Read([&](const Manifest& m) {
@@ -110,6 +123,7 @@ Status LoadWith(const MigrationConfig& config, Storage& output, Sink& sink) {
     }
     for (const auto& folder : folders) RETURN_IF_ERROR(output.DeletePrefix(folder));
   }
+  PublishRunReport(report, output);
   return absl::OkStatus();
 }
 
@@ -148,6 +162,12 @@ Status WriteReportFile(const std::string& path, const std::string& json) {
 }  // namespace
 
 Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
+  return Verify(config, request, RunHooks{});
+}
+
+Status Verify(const MigrationConfig& config, const VerifyRequest& request,
+              const RunHooks& hooks) {
+  ScopedRunCancellation cancel(hooks.cancel);
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   VerifyOptions options{.sample_percent = request.sample_percent,
@@ -155,7 +175,8 @@ Status Verify(const MigrationConfig& config, const VerifyRequest& request) {
                         .source_workers = config.dumper_limit,
                         .target_workers = config.loader_limit,
                         .invalid_rows = config.skip_invalid_rows ? InvalidRows::kSkip
-                                                                 : InvalidRows::kFail};
+                                                                 : InvalidRows::kFail,
+                        .observer = hooks.observer};
   // Test hooks (a small cap makes a test reach the partial row-by-row read); never set in
   // real runs.
   if (const char* rows = std::getenv("MM_TEST_VERIFY_DETAIL_ROWS")) {
@@ -202,31 +223,39 @@ Status Start(const MigrationConfig& config) { return Start(config, RunHooks{}); 
 
 Status Dump(const MigrationConfig& config, const RunHooks& hooks) {
   ScopedRunCancellation cancel(hooks.cancel);
+  RunObserver own;  // the summary's clock when the caller watches nothing
+  RunObserver* observer = hooks.observer != nullptr ? hooks.observer : &own;
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
-  return WithOutputLock(config, *output, "dump",
-                        [&] { return DumpWith(config, *output, hooks.observer); });
+  return WithOutputLock(config, *output, "dump", [&]() -> Status {
+    RETURN_IF_ERROR(DumpWith(config, *output, observer));
+    return ReportDump(*output, *observer);
+  });
 }
 
 Status Load(const MigrationConfig& config, const RunHooks& hooks) {
   ScopedRunCancellation cancel(hooks.cancel);
+  RunObserver own;
+  RunObserver* observer = hooks.observer != nullptr ? hooks.observer : &own;
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
-  std::unique_ptr<Sink> sink = OpenSink(config, *milvus, hooks.observer);
+  std::unique_ptr<Sink> sink = OpenSink(config, *milvus, observer);
   return WithOutputLock(config, *output, "load",
-                        [&] { return LoadWith(config, *output, *sink); });
+                        [&] { return LoadWith(config, *output, *sink, "load", *observer); });
 }
 
 Status Start(const MigrationConfig& config, const RunHooks& hooks) {
   ScopedRunCancellation cancel(hooks.cancel);
+  RunObserver own;
+  RunObserver* observer = hooks.observer != nullptr ? hooks.observer : &own;
   // Fail before the long dump if the target is unreachable.
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
-  std::unique_ptr<Sink> sink = OpenSink(config, *milvus, hooks.observer);
+  std::unique_ptr<Sink> sink = OpenSink(config, *milvus, observer);
   // A sink that takes parts loads after the dump; one that takes batches (SinkInput::
   // kBatches) would take the source's batches in the dump's place (RunLoad refuses it).
   return WithOutputLock(config, *output, "start", [&]() -> Status {
-    RETURN_IF_ERROR(DumpWith(config, *output, hooks.observer, sink.get()));
-    return LoadWith(config, *output, *sink);
+    RETURN_IF_ERROR(DumpWith(config, *output, observer, sink.get()));
+    return LoadWith(config, *output, *sink, "start", *observer);
   });
 }
 

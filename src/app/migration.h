@@ -39,6 +39,9 @@ struct VerifyRequest {
 // writes the JSON report to `request.report_file` and as verify-report.json beside
 // manifest.json in the output. A mismatch is DataLoss naming what differs (exit 1).
 Status Verify(const MigrationConfig& config, const VerifyRequest& request);
+// The same, its progress (the verify phase) seen through `hooks.observer`.
+Status Verify(const MigrationConfig& config, const VerifyRequest& request,
+              const RunHooks& hooks);
 // The same, watched and stoppable through `hooks`.
 Status Dump(const MigrationConfig& config, const RunHooks& hooks);
 Status Load(const MigrationConfig& config, const RunHooks& hooks);

@@ -4,9 +4,12 @@
 // plus verify and start/load --verify.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_split.h"
@@ -16,6 +19,8 @@
 #include "core/cancellation.h"
 #include "core/redact.h"
 #include "core/version.h"
+#include "pipeline/progress.h"
+#include "pipeline/progress_log_sink.h"
 #include "server/http_server.h"
 
 namespace {
@@ -38,9 +43,38 @@ struct VerifyStep {
   mm::VerifyRequest request;
 };
 
+// How a run shows its progress (--progress), and the log sink lines go through so that
+// they never land inside a bar.
+struct ProgressSetup {
+  mm::ProgressMode mode = mm::ProgressMode::kAuto;
+  mm::ProgressLogSink* log_sink = nullptr;
+};
+
+// Runs `command` with a progress display of `setup.mode` fed by the run's RunObserver.
+mm::Status RunShowingProgress(const std::function<mm::Status(const mm::RunHooks&)>& command,
+                              const ProgressSetup& setup) {
+  mm::RunObserver observer;
+  const mm::ProgressMode mode =
+      mm::ResolveProgressMode(setup.mode, isatty(STDERR_FILENO) == 1);
+  mm::ProgressDisplay display(
+      &observer, mode,
+      [](std::string_view text) {
+        std::fwrite(text.data(), 1, text.size(), stderr);
+        std::fflush(stderr);
+      },
+      [](const std::string& line) { spdlog::info("progress: {}", line); });
+  if (mode == mm::ProgressMode::kBar) setup.log_sink->SetDisplay(&display);
+  display.Start();
+  mm::Status st = command(mm::RunHooks{.observer = &observer});
+  display.Stop(st.ok());
+  setup.log_sink->SetDisplay(nullptr);
+  return st;
+}
+
 int RunWithConfig(const std::string& path, const std::string& collections, bool force_unlock,
-                  bool strict, mm::Status (*command)(const mm::MigrationConfig&),
-                  const char* name, const VerifyStep& verify = {}) {
+                  bool strict,
+                  mm::Status (*command)(const mm::MigrationConfig&, const mm::RunHooks&),
+                  const char* name, const ProgressSetup& progress, const VerifyStep& verify = {}) {
   auto config = mm::LoadMigrationConfig(path, strict);
   if (config.ok() && !collections.empty()) {
     for (auto part : absl::StrSplit(collections, ',', absl::SkipWhitespace())) {
@@ -48,10 +82,16 @@ int RunWithConfig(const std::string& path, const std::string& collections, bool 
     }
   }
   if (config.ok()) config->force_unlock = force_unlock;
-  mm::Status st = !config.ok() ? config.status() : command ? command(*config) : mm::Status();
+  mm::Status st = !config.ok() ? config.status()
+                  : command   ? RunShowingProgress(
+                                [&](const mm::RunHooks& hooks) { return command(*config, hooks); },
+                                progress)
+                              : mm::Status();
   if (st.ok() && verify.after) {
     if (command) spdlog::info("{} finished; verifying (--verify)", name);
-    st = mm::Verify(*config, verify.request);
+    st = RunShowingProgress(
+        [&](const mm::RunHooks& hooks) { return mm::Verify(*config, verify.request, hooks); },
+        progress);
   }
   return Finish(st, name);
 }
@@ -59,8 +99,11 @@ int RunWithConfig(const std::string& path, const std::string& collections, bool 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Logs go to stderr so stdout stays clean for output a script may read.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("milvus-migration"));
+  // Logs go to stderr so stdout stays clean for output a script may read, through a sink
+  // that keeps them out of a progress bar.
+  auto log_sink = std::make_shared<mm::ProgressLogSink>(
+      std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("milvus-migration", log_sink));
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%^%l%$] %v");
   CLI::App app{"milvus-migration: move vector data into Milvus 2.x"};
   app.require_subcommand(1);
@@ -69,11 +112,16 @@ int main(int argc, char** argv) {
   bool force_unlock = false;
   bool strict = false;
   VerifyStep verify;
+  std::string progress_mode = "auto";
+  const auto progress_modes = CLI::IsMember({"auto", "bar", "plain", "none"});
+  const char* progress_help =
+      "how progress shows: a bar per phase on a terminal, a plain line every few seconds "
+      "otherwise (auto), or bar, plain, none";
 
   struct Command {
     const char* name;
     const char* help;
-    mm::Status (*run)(const mm::MigrationConfig&);
+    mm::Status (*run)(const mm::MigrationConfig&, const mm::RunHooks&);
   };
   const Command commands[] = {
       {"dump", "read the source and write Milvus bulk-import files", mm::Dump},
@@ -99,6 +147,9 @@ int main(int argc, char** argv) {
       sub->add_flag("--verify", verify.after,
                     "then verify that Milvus holds exactly the source's rows (see verify)");
     }
+    sub->add_option("--progress", progress_mode, progress_help)
+        ->check(progress_modes)
+        ->capture_default_str();
     sub->callback([&chosen, &c] { chosen = &c; });
   }
   const Command verify_command{"verify", "", nullptr};
@@ -117,6 +168,9 @@ int main(int argc, char** argv) {
                          "seed of the --sample draw (default: random; the report records it)");
   verify_cmd->add_flag("--strict", strict,
                        "refuse a migration.yaml with keys this tool does not read");
+  verify_cmd->add_option("--progress", progress_mode, progress_help)
+      ->check(progress_modes)
+      ->capture_default_str();
   verify_cmd->callback([&chosen, &verify_command] { chosen = &verify_command; });
   mm::ExportMetaRequest export_request;
   bool export_chosen = false;
@@ -185,11 +239,13 @@ int main(int argc, char** argv) {
   }
   if (server_chosen) return Finish(mm::RunServer(server_options), "server");
   if (chosen == nullptr) return 0;
+  const ProgressSetup progress{.mode = *mm::ParseProgressMode(progress_mode),
+                               .log_sink = log_sink.get()};
   if (chosen->run == nullptr) {  // verify alone
     VerifyStep alone = verify;
     alone.after = true;
-    return RunWithConfig(config, collections, false, strict, nullptr, "verify", alone);
+    return RunWithConfig(config, collections, false, strict, nullptr, "verify", progress, alone);
   }
   return RunWithConfig(config, collections, force_unlock, strict, chosen->run, chosen->name,
-                       verify);
+                       progress, verify);
 }

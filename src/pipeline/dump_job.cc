@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <limits>
@@ -14,7 +15,6 @@
 #include "pipeline/part_check.h"
 #include "pipeline/parallel_for.h"
 #include "pipeline/plan_check.h"
-#include "pipeline/progress.h"
 
 namespace mm {
 namespace {
@@ -96,13 +96,12 @@ Status DeleteUncheckpointedParts(Storage& storage, const std::string& task_prefi
 // Streams one task into parts. When the source gives positions, every finished part is
 // checkpointed through `checkpoint` and a task that fails keeps those parts for a rerun,
 // which continues from `previous`; otherwise a failed task leaves nothing in storage.
-// Feeds the CLI's Progress and the caller's RunObserver (may be null) the same numbers.
+// Feeds the caller's RunObserver (may be null), which the CLI's progress display and the
+// REST server's get_job both read.
 struct TaskProgress {
-  Progress& progress;
   RunObserver* observer;
   const std::string& collection;
   void Add(int64_t rows, int64_t bytes) {
-    progress.Add(rows, bytes);
     if (observer != nullptr) observer->Add(collection, rows, bytes);
   }
 };
@@ -397,7 +396,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
 
   Status dumped;
   {
-    Progress progress("dump", total_rows);
+    const auto started = std::chrono::steady_clock::now();
     dumped = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
       const PlannedTask& pt = todo[i];
       auto save = [&](const TaskRecord& record) {
@@ -410,7 +409,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
         const auto& tasks = m.collections[pt.collection].tasks;
         if (auto it = tasks.find(pt.task->id); it != tasks.end()) previous = it->second;
       });
-      TaskProgress task_progress{progress, options.observer,
+      TaskProgress task_progress{options.observer,
                                  plans[pt.collection].schema->collection};
       ASSIGN_OR_RETURN(TaskRecord record,
                        DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
@@ -421,7 +420,8 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
       if (options.observer != nullptr) options.observer->FinishTask();
       return absl::OkStatus();
     });
-    summary.seconds = progress.seconds();
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
   RETURN_IF_ERROR(dumped);
 

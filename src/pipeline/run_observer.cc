@@ -12,6 +12,8 @@ std::string_view RunPhaseName(RunPhase phase) {
       return "dump";
     case RunPhase::kImport:
       return "import";
+    case RunPhase::kVerify:
+      return "verify";
     case RunPhase::kDone:
       return "done";
   }
@@ -20,6 +22,18 @@ std::string_view RunPhaseName(RunPhase phase) {
 
 void RunObserver::StartPhase(RunPhase phase) {
   std::lock_guard lock(mu_);
+  if (phase_ != RunPhase::kInit && phase_ != RunPhase::kDone) {
+    phase_end_ = std::chrono::steady_clock::now();
+    const RunPhase ending = phase_;
+    phase_ = RunPhase::kDone;  // so the snapshot's clock stops at phase_end_
+    RunSnapshot s = SnapshotLocked();
+    finished_.push_back(FinishedPhase{.phase = ending,
+                                      .collections = std::move(s.collections),
+                                      .rows_done = s.rows_done,
+                                      .rows_total = s.rows_total,
+                                      .bytes_done = s.bytes_done,
+                                      .seconds = s.seconds});
+  }
   phase_ = phase;
   // The end keeps the last phase's numbers (and its clock, so the rate stays what it was).
   if (phase == RunPhase::kDone) {
@@ -30,6 +44,7 @@ void RunObserver::StartPhase(RunPhase phase) {
   for (auto& c : collections_) {
     c.rows_done = 0;
     c.bytes_done = 0;
+    c.seconds = 0;
   }
 }
 
@@ -54,6 +69,8 @@ void RunObserver::Add(const std::string& collection, int64_t rows, int64_t bytes
   CollectionProgress& c = Find(collection);
   c.rows_done += rows;
   c.bytes_done += bytes;
+  c.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_start_).count();
 }
 
 void RunObserver::AddTasks(int n) {
@@ -74,6 +91,12 @@ void RunObserver::AddImportTask(const std::string& collection, int64_t task_id) 
 
 RunSnapshot RunObserver::Snapshot() const {
   std::lock_guard lock(mu_);
+  RunSnapshot s = SnapshotLocked();
+  s.finished = finished_;
+  return s;
+}
+
+RunSnapshot RunObserver::SnapshotLocked() const {
   RunSnapshot s;
   s.phase = phase_;
   s.total_tasks = total_tasks_;

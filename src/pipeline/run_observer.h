@@ -14,8 +14,9 @@
 
 namespace mm {
 
-enum class RunPhase { kInit, kDump, kImport, kDone };
-std::string_view RunPhaseName(RunPhase phase);  // "init", "dump", "import", "done"
+enum class RunPhase { kInit, kDump, kImport, kVerify, kDone };
+// "init", "dump", "import", "verify", "done"
+std::string_view RunPhaseName(RunPhase phase);
 
 struct CollectionProgress {
   std::string collection;
@@ -24,6 +25,19 @@ struct CollectionProgress {
   int64_t bytes_done = 0;
   int64_t bytes_total = -1;  // known once the dump is done (the load's input)
   std::vector<int64_t> import_task_ids;
+  // From the phase's start to the last rows this collection went through in it.
+  double seconds = 0;
+};
+
+// A phase once the next one started (or the run ended): its last numbers, kept for the
+// summary at the end (report.json) and for a display that prints each phase's final line.
+struct FinishedPhase {
+  RunPhase phase = RunPhase::kInit;
+  std::vector<CollectionProgress> collections;  // in plan order
+  int64_t rows_done = 0;
+  int64_t rows_total = -1;
+  int64_t bytes_done = 0;
+  double seconds = 0;
 };
 
 struct RunSnapshot {
@@ -38,18 +52,19 @@ struct RunSnapshot {
   double rows_per_second = 0;
   double bytes_per_second = 0;
   double eta_seconds = -1;  // < 0 when unknown
+  std::vector<FinishedPhase> finished;  // the phases before this one, oldest first
 };
 
 class RunObserver {
  public:
   // A new phase: the per-phase counters (rows and bytes done, the clock) start again; kDone
-  // keeps the last phase's.
+  // keeps the last phase's. The phase that ends is kept in RunSnapshot::finished.
   void StartPhase(RunPhase phase);
   // A collection of the plan, with the rows it still has to go through in this phase
   // (< 0 when unknown). Calling it again for the same name updates the total.
   void SetCollectionTotal(const std::string& collection, int64_t rows_total,
                           int64_t bytes_total = -1);
-  // Rows and bytes gone through (dumped, or imported).
+  // Rows and bytes gone through (dumped, imported, or read from the source by verify).
   void Add(const std::string& collection, int64_t rows, int64_t bytes);
   void AddTasks(int n);
   void FinishTask();
@@ -59,6 +74,7 @@ class RunObserver {
 
  private:
   CollectionProgress& Find(const std::string& collection);  // REQUIRES: mu_ held
+  RunSnapshot SnapshotLocked() const;                          // REQUIRES: mu_ held
 
   mutable std::mutex mu_;
   RunPhase phase_ = RunPhase::kInit;
@@ -67,6 +83,7 @@ class RunObserver {
   int total_tasks_ = 0;
   int finish_tasks_ = 0;
   std::vector<CollectionProgress> collections_;
+  std::vector<FinishedPhase> finished_;
 };
 
 }  // namespace mm

@@ -47,5 +47,31 @@ TEST(RunObserverTest, UnknownTotalMeansNoEta) {
   EXPECT_LT(o.Snapshot().eta_seconds, 0);
 }
 
+TEST(RunObserverTest, KeepsEachFinishedPhasesLastNumbers) {
+  RunObserver o;
+  o.StartPhase(RunPhase::kDump);
+  o.SetCollectionTotal("a", 10);
+  o.Add("a", 10, 100);
+  o.StartPhase(RunPhase::kImport);
+  o.Add("a", 4, 40);
+  RunSnapshot s = o.Snapshot();
+  ASSERT_EQ(s.finished.size(), 1u);
+  EXPECT_EQ(s.finished[0].phase, RunPhase::kDump);
+  EXPECT_EQ(s.finished[0].rows_done, 10);
+  EXPECT_EQ(s.finished[0].rows_total, 10);
+  EXPECT_EQ(s.finished[0].bytes_done, 100);
+  ASSERT_EQ(s.finished[0].collections.size(), 1u);
+  EXPECT_GE(s.finished[0].collections[0].seconds, 0);
+  EXPECT_LE(s.finished[0].collections[0].seconds, s.finished[0].seconds);
+  EXPECT_EQ(s.rows_done, 4);  // the import counts on its own
+  o.StartPhase(RunPhase::kDone);
+  s = o.Snapshot();
+  ASSERT_EQ(s.finished.size(), 2u);
+  EXPECT_EQ(s.finished[1].phase, RunPhase::kImport);
+  EXPECT_EQ(s.finished[1].rows_done, 4);
+  EXPECT_EQ(s.rows_done, 4);  // kDone keeps the last phase's numbers
+  EXPECT_EQ(RunPhaseName(RunPhase::kVerify), "verify");
+}
+
 }  // namespace
 }  // namespace mm

@@ -217,6 +217,9 @@ class CollectionVerifier {
         if (!batch) break;
         RETURN_IF_ERROR(batch->Validate());
         per_batch(*batch, local);
+        if (options_.observer != nullptr) {
+          options_.observer->Add(out_.name, batch->num_rows(), batch->size_bytes());
+        }
       }
       std::lock_guard lock(mu);
       merge(local);
@@ -576,6 +579,19 @@ Result<VerifyReport> RunVerify(Source& source, MilvusClient& milvus,
   report.seed = options.seed != 0 ? options.seed : std::random_device{}();
   std::mt19937_64 rng(report.seed);
   ASSIGN_OR_RETURN(std::vector<CollectionPlan> plans, source.Plan());
+  if (options.observer != nullptr) {
+    options.observer->StartPhase(RunPhase::kVerify);
+    for (const auto& plan : plans) {
+      int64_t rows = plan.total_rows;
+      if (rows < 0) {
+        rows = 0;
+        for (const auto& task : plan.tasks) {
+          rows = task.rows < 0 || rows < 0 ? -1 : rows + task.rows;
+        }
+      }
+      options.observer->SetCollectionTotal(plan.schema->collection, rows);
+    }
+  }
   for (const auto& plan : plans) {
     CollectionVerifier v(source, milvus, plan, options, rng);
     ASSIGN_OR_RETURN(CollectionVerify c, v.Run());

@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "milvus/milvus_client.h"
+#include "pipeline/run_observer.h"
 #include "pipeline/row_validator.h"
 #include "sources/source.h"
 
@@ -42,6 +43,9 @@ struct VerifyOptions {
   // When the collection has no index, verify creates one of these (needed to load it for
   // queries) and says so: FLAT for float vectors, BIN_FLAT for binary ones.
   bool create_index_if_missing = true;
+  // Sees the verify phase: the source rows (and their bytes) read, per collection, out of
+  // the plan's; may be null. Must outlive the run.
+  RunObserver* observer = nullptr;
 };
 
 // One kind of difference, counted over the ranges read row by row, with a few pks.
