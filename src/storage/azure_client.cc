@@ -1,21 +1,13 @@
 #include "storage/azure_client.h"
 
-#include <curl/curl.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cctype>
-#include <chrono>
-#include <cstring>
 #include <ctime>
 #include <mutex>
-#include <optional>
-#include <random>
-#include <thread>
 
 #include "core/redact.h"
-#include "net/curl_attempt.h"
 #include "net/curl_handle_pool.h"
+#include "net/http_exchange.h"
 #include "storage/azure_shared_key.h"
 #include "storage/s3_xml.h"
 
@@ -26,17 +18,9 @@ namespace {
 // Blob's 5000 MiB need 2019-12-12; bearer tokens need 2017-11-09.
 constexpr const char* kApiVersion = "2021-12-02";
 constexpr size_t kMaxIdleHandles = 64;
-constexpr int kBackoffBaseMs = 250;
-constexpr int kBackoffCapMs = 8000;
 constexpr const char* kRetryBudgetKey = "retry.budgetSeconds";
 // A held token is fetched again this long before it expires.
 constexpr int64_t kTokenRefreshMarginS = 300;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -44,106 +28,20 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsPermanentCurlError(CURLcode rc) {
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_FAILED_INIT:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_NOT_BUILT_IN:
-    case CURLE_WRITE_ERROR:
-    case CURLE_OUT_OF_MEMORY:
-    case CURLE_ABORTED_BY_CALLBACK:
-    case CURLE_BAD_FUNCTION_ARGUMENT:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_LOGIN_DENIED:
-      return true;
-    default:
-      return false;
-  }
+// Azure's error code: <Code> of the body, or x-ms-error-code (HEAD answers have no body).
+std::string ErrorCodeOf(const HttpResponse& r) {
+  std::string code = s3xml::FindFirst(r.body, "Code").value_or("");
+  return code.empty() ? r.Header("x-ms-error-code") : code;
 }
 
-bool IsTransientHttp(const AzureClient::Response& r) {
-  if ((r.status >= 500 && r.status != 501) || r.status == 429 || r.status == 408) return true;
-  std::string code = r.ErrorCode();
-  return code == "ServerBusy" || code == "OperationTimedOut";
-}
-
-void EnsureCurlGlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-struct Transfer {
-  const AzureClient::Request* request = nullptr;
-  AzureClient::Response* response = nullptr;
-  CURL* handle = nullptr;
-  size_t read_pos = 0;
-  bool routed = false;
-  bool to_sink = false;
-  bool overflow = false;
-};
-
-size_t OnWrite(char* data, size_t size, size_t nmemb, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  size_t len = size * nmemb;
-  if (!t->routed) {
-    long code = 0;
-    curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &code);
-    t->to_sink = t->request->sink != nullptr && code >= 200 && code < 300;
-    t->routed = true;
+// Why `r` is worth another attempt ("HTTP 503 ServerBusy"), or "" when it is not.
+std::string TransientReason(const HttpResponse& r) {
+  const std::string code = ErrorCodeOf(r);
+  if (!((r.status >= 500 && r.status != 501) || r.status == 429 || r.status == 408 ||
+        code == "ServerBusy" || code == "OperationTimedOut")) {
+    return "";
   }
-  if (!t->to_sink) {
-    t->response->body.append(data, len);
-    return len;
-  }
-  size_t space = t->request->sink_capacity - t->response->sink_bytes;
-  if (len > space) {
-    t->overflow = true;
-    return 0;  // aborts the transfer
-  }
-  std::memcpy(t->request->sink + t->response->sink_bytes, data, len);
-  t->response->sink_bytes += len;
-  return len;
-}
-
-size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  size_t len = size * nmemb;
-  std::string_view line(data, len);
-  if (line.substr(0, 5) == "HTTP/") {
-    t->response->headers.clear();
-    return len;
-  }
-  size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    t->response->headers.emplace_back(Lower(Trim(line.substr(0, colon))),
-                                      std::string(Trim(line.substr(colon + 1))));
-  }
-  return len;
-}
-
-size_t OnRead(char* buffer, size_t size, size_t nitems, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string_view body = t->request->body;
-  size_t n = std::min(size * nitems, body.size() - t->read_pos);
-  std::memcpy(buffer, body.data() + t->read_pos, n);
-  t->read_pos += n;
-  return n;
-}
-
-int OnSeek(void* user, curl_off_t offset, int origin) {
-  auto* t = static_cast<Transfer*>(user);
-  if (origin != SEEK_SET || offset < 0 ||
-      static_cast<size_t>(offset) > t->request->body.size()) {
-    return CURL_SEEKFUNC_CANTSEEK;
-  }
-  t->read_pos = static_cast<size_t>(offset);
-  return CURL_SEEKFUNC_OK;
+  return StrCat("HTTP ", r.status, code.empty() ? "" : " ", code);
 }
 
 const char* AuthName(AzureClient::Auth auth) {
@@ -162,17 +60,7 @@ struct AzureClient::TokenCache {
   BearerToken token;
 };
 
-std::string AzureClient::Response::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (k == name) return v;
-  }
-  return "";
-}
-
-std::string AzureClient::Response::ErrorCode() const {
-  std::string code = s3xml::FindFirst(body, "Code").value_or("");
-  return code.empty() ? Header("x-ms-error-code") : code;
-}
+std::string AzureClient::Response::ErrorCode() const { return ErrorCodeOf(*this); }
 
 AzureClient::AzureClient(Config config)
     : config_(std::move(config)),
@@ -227,17 +115,13 @@ Result<AzureClient::Response> AzureClient::Send(const Request& request,
   const std::string url = StrCat(config_.scheme, "://", config_.host, path,
                                  query.empty() ? "" : "?", query);
 
-  thread_local std::mt19937 rng(std::random_device{}());
-  using Clock = std::chrono::steady_clock;
-  std::optional<Clock::time_point> first_failure;
-  auto spent_ms = [&]() -> int64_t {
-    if (!first_failure) return 0;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *first_failure)
-        .count();
-  };
-  for (int attempt = 0;; ++attempt) {
-    const auto attempt_start = Clock::now();
-    Response response;
+  HttpRetryPolicy policy;
+  policy.budget_ms = config_.retry_budget_ms;
+  policy.max_retries = config_.max_retries;
+  policy.connect_timeout_ms = config_.connect_timeout_ms;
+  policy.stall_timeout_s = config_.stall_timeout_s;
+  policy.budget_key = kRetryBudgetKey;
+  auto next_attempt = [&]() -> Result<HttpAttempt> {
     azure::SignedRequest signed_request;
     signed_request.method = request.method;
     signed_request.encoded_path = path;
@@ -248,110 +132,28 @@ Result<AzureClient::Response> AzureClient::Send(const Request& request,
     signed_request.content_length = request.method == "PUT" ? request.body.size() : 0;
     std::string authorization;
     if (config_.auth == Auth::kSharedKey) {
-      authorization =
-          azure::AuthorizationHeader(signed_request, config_.account, config_.key);
+      authorization = azure::AuthorizationHeader(signed_request, config_.account, config_.key);
     } else if (config_.auth == Auth::kBearer) {
       ASSIGN_OR_RETURN(authorization, BearerAuthorization());
     }
-
-    struct curl_slist* header_list = nullptr;
-    for (const auto& [k, v] : signed_request.headers) {
-      header_list = curl_slist_append(header_list, StrCat(k, ": ", v).c_str());
-    }
-    if (!authorization.empty()) {
-      header_list = curl_slist_append(header_list, ("Authorization: " + authorization).c_str());
-    }
-    header_list = curl_slist_append(header_list, "Expect:");  // no 100-continue round trip
-    header_list = curl_slist_append(header_list, "Content-Type:");  // unsigned, so never sent
-
-    CURL* h = pool_->Acquire();
-    if (h == nullptr) {
-      curl_slist_free_all(header_list);
-      return absl::ResourceExhaustedError("curl_easy_init failed");
-    }
-    curl_easy_reset(h);
-    Transfer transfer;
-    transfer.request = &request;
-    transfer.response = &response;
-    transfer.handle = h;
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    const int64_t connect_ms = std::min<int64_t>(
-        config_.connect_timeout_ms, std::max<int64_t>(1000, config_.retry_budget_ms - spent_ms()));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_ms));
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, config_.stall_timeout_s);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnWrite);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
-    if (request.method == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else if (request.method == "PUT") {
-      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(h, CURLOPT_READFUNCTION, &OnRead);
-      curl_easy_setopt(h, CURLOPT_READDATA, &transfer);
-      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &OnSeek);
-      curl_easy_setopt(h, CURLOPT_SEEKDATA, &transfer);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    } else if (request.method != "GET") {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    }
-
-    CURLcode rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
-    const bool connected = CurlAttemptConnected(h, rc);
-    curl_slist_free_all(header_list);
-    pool_->Release(h);
-
-    if (transfer.overflow) {
-      return absl::DataLossError(StrCat(what, ": Azure Blob sent more than the ",
-                                        request.sink_capacity, " bytes asked for"));
-    }
-    std::string reason;
-    if ((rc != CURLE_OK || IsTransientHttp(response)) && !first_failure) {
-      first_failure = connected ? Clock::now() : attempt_start;
-    }
-    const int64_t spent = spent_ms();
-    const bool out_of_retries =
-        spent >= config_.retry_budget_ms ||
-        (config_.max_retries >= 0 && attempt >= config_.max_retries);
-    if (rc != CURLE_OK) {
-      reason = RedactText(error_buffer[0] != '\0' ? std::string(error_buffer)
-                                                   : curl_easy_strerror(rc));
-      if (IsPermanentCurlError(rc)) {
-        return absl::UnavailableError(StrCat("cannot reach Azure Blob endpoint ", EndpointUrl(),
-                                             " for ", what, ": ", reason));
-      }
-      if (out_of_retries) {
-        return absl::UnavailableError(StrCat(
-            "cannot reach Azure Blob endpoint ", EndpointUrl(), " for ", what, ": ", reason,
-            " (still failing after ", attempt + 1, attempt == 0 ? " attempt" : " attempts",
-            " over ", spent / 1000, ".", spent % 1000 / 100, " s, the retry budget (",
-            kRetryBudgetKey, ": ", config_.retry_budget_ms / 1000, "))"));
-      }
-    } else if (IsTransientHttp(response)) {
-      if (out_of_retries) return response;
-      std::string code = response.ErrorCode();
-      reason = StrCat("HTTP ", response.status, code.empty() ? "" : " ", code);
-    } else {
-      return response;
-    }
-    int cap = std::min(kBackoffCapMs, kBackoffBaseMs << std::min(attempt, 16));
-    int delay = std::uniform_int_distribution<int>(cap / 2, cap)(rng);
-    delay = static_cast<int>(std::min<int64_t>(delay, config_.retry_budget_ms - spent));
-    spdlog::warn("Azure Blob {} at {} failed ({}); retry {} in {} ms", what, EndpointUrl(),
-                 reason, attempt + 1, delay);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::max(delay, 0)));
-  }
+    HttpAttempt attempt;
+    attempt.method = request.method;
+    attempt.url = url;
+    attempt.headers = std::move(signed_request.headers);
+    if (!authorization.empty()) attempt.headers.emplace_back("Authorization", authorization);
+    // Shared Key signs Content-Type as empty, so curl must not add one.
+    attempt.suppressed_headers = {"Content-Type"};
+    attempt.body = request.body;
+    attempt.sink = request.sink;
+    attempt.sink_capacity = request.sink_capacity;
+    return attempt;
+  };
+  ASSIGN_OR_RETURN(HttpResponse answer,
+                   SendHttpWithRetries(*pool_, policy, HttpPeer{"Azure Blob", EndpointUrl()},
+                                       what, next_attempt, &TransientReason));
+  Response response;
+  static_cast<HttpResponse&>(response) = std::move(answer);
+  return response;
 }
 
 Status AzureClient::Check(const Response& response, std::string_view what) const {
@@ -413,7 +215,7 @@ Status AzureClient::Check(const Response& response, std::string_view what) const
     default:
       break;
   }
-  if (IsTransientHttp(response)) {
+  if (!TransientReason(response).empty()) {
     return absl::UnavailableError(StrCat("Azure Blob ", EndpointUrl(), " failed ", what, " (",
                                          detail,
                                          "), still failing at the end of the retry budget (",

@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "net/http_exchange.h"
 #include "storage/sigv4.h"
 
 namespace mm {
@@ -71,13 +72,8 @@ class AzureClient {
     size_t sink_capacity = 0;
   };
 
-  struct Response {
-    long status = 0;
-    std::string body;
-    sigv4::KeyValues headers;  // names lower-cased
-    size_t sink_bytes = 0;
-
-    std::string Header(std::string_view name) const;
+  // status, body, lower-cased headers, sink_bytes (net/http_exchange.h).
+  struct Response : HttpResponse {
     // Azure's error code: <Code> of the body, or x-ms-error-code (HEAD answers have no body).
     std::string ErrorCode() const;
   };

@@ -1,29 +1,14 @@
 #include "storage/azure_imds.h"
 
-#include <curl/curl.h>
-
 #include <cstdlib>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "core/redact.h"
+#include "storage/credential_http.h"
+#include "storage/sigv4.h"
 
 namespace mm {
-namespace {
-
-size_t Collect(char* data, size_t size, size_t nmemb, void* user) {
-  static_cast<std::string*>(user)->append(data, size * nmemb);
-  return size * nmemb;
-}
-
-std::string Escape(CURL* h, const std::string& s) {
-  char* e = curl_easy_escape(h, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e == nullptr ? "" : e;
-  curl_free(e);
-  return out;
-}
-
-}  // namespace
 
 ImdsOptions ImdsOptionsFromEnvironment() {
   ImdsOptions o;
@@ -71,48 +56,39 @@ Result<BearerToken> ParseImdsToken(std::string_view text) {
 
 BearerTokenSource ImdsTokenSource(ImdsOptions options) {
   return [options]() -> Result<BearerToken> {
-    CURL* h = curl_easy_init();
-    if (h == nullptr) return absl::ResourceExhaustedError("curl_easy_init failed");
-    std::string url = StrCat(options.endpoint,
-                             "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=",
-                             Escape(h, "https://storage.azure.com/"));
-    if (!options.client_id.empty()) url += "&client_id=" + Escape(h, options.client_id);
-    std::string body;
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    struct curl_slist* headers = curl_slist_append(nullptr, "Metadata: true");
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "*");  // IMDS is never reached through a proxy
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(h);
+    CredentialHttpRequest request;
+    request.url = StrCat(options.endpoint,
+                         "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=",
+                         sigv4::UriEncode("https://storage.azure.com/", true));
+    if (!options.client_id.empty()) {
+      request.url += "&client_id=" + sigv4::UriEncode(options.client_id, true);
+    }
+    request.headers = {{"Metadata", "true"}};
+    request.timeout_ms = static_cast<long>(options.timeout_ms);
+    request.bypass_proxy = true;
     const std::string where = StrCat("the managed identity endpoint ", RedactUrl(options.endpoint),
                                      " (useIAM)");
-    if (rc != CURLE_OK) {
-      return absl::UnavailableError(StrCat(
-          "cannot reach ", where, ": ",
-          RedactText(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc)),
-          "; useIAM on Azure needs a VM or pod with a managed identity, or give a SAS token "
-          "in sk"));
+    Result<CredentialHttpResponse> answer =
+        CredentialHttpCall(request, "the managed identity endpoint (useIAM)");
+    if (!answer.ok()) {
+      // The hint follows the reason: without an identity there is nothing to retry.
+      return Status(answer.status().code(),
+                    StrCat(answer.status().message(),
+                           "; useIAM on Azure needs a VM or pod with a managed identity, or give "
+                           "a SAS token in sk"));
     }
-    if (status != 200) {
+    if (answer->status != 200) {
       // IMDS answers {"error": ..., "error_description": ...}; neither holds a secret.
-      nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+      nlohmann::json j = nlohmann::json::parse(answer->body, nullptr, false);
       std::string why = j.is_object() ? j.value("error_description", j.value("error", "")) : "";
+      const long status = answer->status;
       auto code = status == 400 || status == 401 || status == 403 || status == 404
                       ? absl::StatusCode::kPermissionDenied
                       : absl::StatusCode::kUnavailable;
       return Status(code, StrCat(where, " refused a token for Azure Storage (HTTP ", status,
                                  why.empty() ? "" : ": " + why, ")"));
     }
-    Result<BearerToken> token = ParseImdsToken(body);
+    Result<BearerToken> token = ParseImdsToken(answer->body);
     if (!token.ok()) return Annotate(token.status(), where);
     return token;
   };

@@ -1,7 +1,5 @@
 #include "storage/azure_workload_identity.h"
 
-#include <curl/curl.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,21 +7,11 @@
 
 #include "core/redact.h"
 #include "storage/azure_imds.h"
+#include "storage/credential_http.h"
+#include "storage/sigv4.h"
 
 namespace mm {
 namespace {
-
-size_t Collect(char* data, size_t size, size_t nmemb, void* user) {
-  static_cast<std::string*>(user)->append(data, size * nmemb);
-  return size * nmemb;
-}
-
-std::string Escape(CURL* h, const std::string& s) {
-  char* e = curl_easy_escape(h, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e == nullptr ? "" : e;
-  curl_free(e);
-  return out;
-}
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -57,42 +45,28 @@ BearerTokenSource WorkloadIdentityTokenSource(WorkloadIdentityOptions options) {
                                         options.token_file,
                                         " (AZURE_FEDERATED_TOKEN_FILE, workload identity)"));
     }
-    CURL* h = curl_easy_init();
-    if (h == nullptr) return absl::ResourceExhaustedError("curl_easy_init failed");
-    const std::string url =
-        StrCat(options.authority, "/", Escape(h, options.tenant_id), "/oauth2/v2.0/token");
-    const std::string form = StrCat(
-        "client_id=", Escape(h, options.client_id), "&client_assertion=", Escape(h, jwt),
-        "&client_assertion_type=",
-        Escape(h, "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-        "&grant_type=client_credentials&scope=", Escape(h, "https://storage.azure.com/.default"));
-    std::string body;
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    struct curl_slist* headers =
-        curl_slist_append(nullptr, "Content-Type: application/x-www-form-urlencoded");
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.c_str());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form.size()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout_ms));
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-    CURLcode rc = curl_easy_perform(h);
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(h);
-    const std::string where = StrCat("Microsoft Entra ID at ", RedactUrl(url),
+    CredentialHttpRequest request;
+    request.method = "POST";
+    request.url = StrCat(options.authority, "/", sigv4::UriEncode(options.tenant_id, true),
+                         "/oauth2/v2.0/token");
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+    request.body = FormEncode({
+        {"client_id", options.client_id},
+        {"client_assertion", jwt},
+        {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+        {"grant_type", "client_credentials"},
+        {"scope", "https://storage.azure.com/.default"},
+    });
+    request.timeout_ms = static_cast<long>(options.timeout_ms);
+    const std::string where = StrCat("Microsoft Entra ID at ", RedactUrl(request.url),
                                      " (workload identity, client ", options.client_id, ")");
-    if (rc != CURLE_OK) {
-      return absl::UnavailableError(StrCat(
-          "cannot reach ", where, ": ",
-          RedactText(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc))));
-    }
+    ASSIGN_OR_RETURN(
+        CredentialHttpResponse answer,
+        CredentialHttpCall(request, StrCat("Microsoft Entra ID (workload identity, client ",
+                                           options.client_id, ")")));
+    const long status = answer.status;
     if (status != 200) {
-      nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+      nlohmann::json j = nlohmann::json::parse(answer.body, nullptr, false);
       std::string why = j.is_object() ? j.value("error_description", j.value("error", "")) : "";
       why = why.substr(0, why.find_first_of("\r\n"));  // Entra appends trace ids
       auto code = status >= 500 ? absl::StatusCode::kUnavailable
@@ -100,7 +74,7 @@ BearerTokenSource WorkloadIdentityTokenSource(WorkloadIdentityOptions options) {
       return Status(code, StrCat(where, " refused the federated token (HTTP ", status,
                                  why.empty() ? "" : ": " + why, ")"));
     }
-    Result<BearerToken> token = ParseImdsToken(body);
+    Result<BearerToken> token = ParseImdsToken(answer.body);
     if (!token.ok()) return Annotate(token.status(), where);
     return token;
   };

@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/redact.h"
 #include "storage/sigv4.h"
 
 namespace mm {
@@ -50,6 +51,7 @@ Result<CredentialHttpResponse> CredentialHttpCall(const CredentialHttpRequest& r
     curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, request.timeout_ms);
     curl_easy_setopt(h.get(), CURLOPT_CONNECTTIMEOUT_MS, request.timeout_ms);
     curl_easy_setopt(h.get(), CURLOPT_FOLLOWLOCATION, 0L);
+    if (request.bypass_proxy) curl_easy_setopt(h.get(), CURLOPT_NOPROXY, "*");
     curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h.get(), CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, &OnWrite);
@@ -68,7 +70,7 @@ Result<CredentialHttpResponse> CredentialHttpCall(const CredentialHttpRequest& r
     CURLcode rc = curl_easy_perform(h.get());
     curl_slist_free_all(headers);
     if (rc != CURLE_OK) {
-      last_error = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
+      last_error = RedactText(error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc));
       continue;
     }
     curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &response.status);

@@ -21,6 +21,8 @@ struct CredentialHttpRequest {
   std::string body;
   long timeout_ms = 5000;      // each attempt, connect and answer
   int attempts = 3;
+  // Instance metadata endpoints are link-local and never reached through a proxy.
+  bool bypass_proxy = false;
 };
 
 struct CredentialHttpResponse {
@@ -29,7 +31,7 @@ struct CredentialHttpResponse {
 };
 
 // Unavailable naming the URL (and `what`, e.g. "the EC2 instance metadata service") when no
-// attempt got an answer.
+// attempt got an answer; curl's reason is redacted of credentials.
 Result<CredentialHttpResponse> CredentialHttpCall(const CredentialHttpRequest& request,
                                                   const std::string& what);
 

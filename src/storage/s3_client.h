@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "net/http_exchange.h"
 #include "storage/credentials.h"
 #include "storage/sigv4.h"
 
@@ -68,15 +69,8 @@ class S3Client {
     uint64_t skip_if_whole = 0;
   };
 
-  struct Response {
-    long status = 0;
-    std::string body;         // error bodies, XML answers
-    sigv4::KeyValues headers; // names lower-cased
-    size_t sink_bytes = 0;    // bytes written to Request::sink
-
-    // The first header with this lower-case name, or "".
-    std::string Header(std::string_view name) const;
-  };
+  // status, body (error bodies, XML answers), lower-cased headers, sink_bytes.
+  using Response = HttpResponse;
 
   static Result<std::shared_ptr<S3Client>> Create(Config config);
   ~S3Client();
