@@ -139,7 +139,8 @@ cmd_start() {
     pgid="$(cat "$PIDFILE")"
     local deadline=$((SECONDS + TIMEOUT))
     until psql_ -d postgres -c "SELECT 1" >/dev/null 2>&1; do
-      group_alive "$pgid" || die "postgres exited during start-up"
+      # The process itself, not yet its group: setsid may not have run at the first look.
+      kill -0 "$pgid" 2>/dev/null || die "postgres exited during start-up"
       [ $SECONDS -lt $deadline ] || die "postgres did not answer within $TIMEOUT s"
       sleep 0.2
     done

@@ -38,7 +38,9 @@ std::string PgCopyReader::CopySql(const PgTaskSpec& spec, const PgResumePoint& a
   }
   switch (spec.kind) {
     case PgTaskSpec::Kind::kPkRange:
-      sql += StrCat(", ", t.range_column, "::int8 FROM ", t.relation, " WHERE ", t.range_column,
+      // The position column is aliased so that ORDER BY names the pk column alone (and
+      // uses its index).
+      sql += StrCat(", ", t.range_column, "::int8 AS mm_position FROM ", t.relation, " WHERE ", t.range_column,
                     " >= ", spec.lo, " AND ", t.range_column, " <= ", spec.hi);
       if (after.set) sql += StrCat(" AND ", t.range_column, " > ", after.value);
       sql += StrCat(" ORDER BY ", t.range_column);
