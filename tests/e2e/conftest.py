@@ -288,7 +288,7 @@ def unique_collection(request) -> Iterator[Callable[[Testbed], str]]:
             utility.drop_collection(name, using=alias)
 
 
-# --- PostgreSQL with pgvector (issue 14): scripts/postgres.sh on PORT_BASE + 275.
+# --- PostgreSQL with pgvector (issue 14): scripts/postgres.sh on PORT_BASE + 215.
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory) -> Iterator[dict[str, str]]:
     """PostgreSQL 18 + pgvector from scripts/postgres.sh (its postgres.env values: MM_PG_DSN,
@@ -296,7 +296,7 @@ def postgres_server(tmp_path_factory) -> Iterator[dict[str, str]]:
     script = REPO / "scripts" / "postgres.sh"
     d = tmp_path_factory.mktemp("postgres")
     started = subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port",
-                              str(PORT_BASE + 275)], capture_output=True, text=True,
+                              str(PORT_BASE + 215)], capture_output=True, text=True,
                              timeout=600)
     if started.returncode != 0:
         subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
