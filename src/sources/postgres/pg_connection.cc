@@ -9,10 +9,22 @@
 namespace mm {
 namespace {
 
+// The password of a URI DSN, "scheme://user:PASSWORD@host...", or "".
+std::string UriPassword(const std::string& dsn) {
+  const size_t scheme = dsn.find("://");
+  if (scheme == std::string::npos) return "";
+  const size_t at = dsn.rfind('@');
+  const size_t colon = dsn.find(':', scheme + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return "";
+  return dsn.substr(colon + 1, at - colon - 1);
+}
+
 // The password never reaches a message, even if libpq quoted a DSN fragment holding it.
 std::string Scrub(std::string text, const PgConnectionConfig& c) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (!c.password.empty()) absl::StrReplaceAll({{c.password, "***"}}, &text);
+  for (const std::string& secret : {c.password, UriPassword(c.dsn)}) {
+    if (!secret.empty()) absl::StrReplaceAll({{secret, "***"}}, &text);
+  }
   return text;
 }
 
