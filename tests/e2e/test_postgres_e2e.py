@@ -376,8 +376,8 @@ def test_resume_after_sigkill(postgres_server, testbed_local, mm_binary, tmp_pat
 def test_bad_inputs(postgres_server, testbed_local, mm_binary, tmp_path):
     pg = postgres_server
     t = f"b{uuid.uuid4().hex[:6]}"
-    execute(pg, f"CREATE TABLE {t} (id int PRIMARY KEY, v vector(2), loc point)",
-            f"INSERT INTO {t} VALUES (1, '[1,2]', '(1,2)')",
+    execute(pg, f"CREATE TABLE {t} (id int PRIMARY KEY, v vector(2), loc point, sp sparsevec(5))",
+            f"INSERT INTO {t} VALUES (1, '[1,2]', '(1,2)', '{{1:1.5}}/5'), (2, '[3,4]', NULL, NULL)",
             f"CREATE TABLE {t}_empty (id int PRIMARY KEY, v vector(2), note text)")
     try:
         # a wrong password: refused, and never echoed
@@ -404,6 +404,23 @@ def test_bad_inputs(postgres_server, testbed_local, mm_binary, tmp_path):
         assert bad.returncode != 0
         assert "column 'loc' has type point" in bad.output, bad.describe()
         assert "leave it out of the table's fields" in bad.output
+        bad = run(mm_binary, "dump",
+                  pg_config(pg, testbed_local, [{"name": t, "fields": ["id", "v", "sp"]}],
+                            tmp_path / "c2"), tmp_path)
+        assert bad.returncode != 0
+        assert "column 'sp' has type sparsevec(5)" in bad.output, bad.describe()
+        assert "SparseFloatVector" in bad.output
+        # ... the way around: a query casting it
+        query = pg_config(pg, testbed_local, [], tmp_path / "q")
+        query["source"]["postgres"] = {
+            "dsn": pg["MM_PG_DSN"], "query": f"SELECT id, v, loc::text AS loc FROM {t}",
+            "collection": f"{t}_q", "pk": "id"}
+        query["dumper"]["invalidRows"] = "skip"
+        done = run(mm_binary, "dump", query, tmp_path)
+        assert done.returncode == 0, done.describe()
+        coll = manifest(tmp_path / "q")["collections"][0]
+        assert {f["name"]: f["type"] for f in coll["fields"]}["loc"] == 21  # VarChar
+        assert (coll["total_rows"], coll["skipped_rows"]) == (1, 1)  # row 2: loc is NULL
         # ... left out with a warning when the fields are not listed
         done = run(mm_binary, "dump", pg_config(pg, testbed_local, [{"name": t}],
                                                 tmp_path / "d"), tmp_path)
