@@ -2,15 +2,31 @@
 
 #include <mongoc/mongoc.h>
 
+#include <spdlog/spdlog.h>
+
 #include <mutex>
 
 namespace mm {
 namespace {
 
+// The driver's own log lines go through spdlog (so they stay out of a progress bar). Its
+// warnings are mostly about servers that lack a command it tries on the side (FerretDB and
+// endSessions): debug; errors stay warnings, since each is also returned to the caller.
+void DriverLog(mongoc_log_level_t level, const char* domain, const char* message, void*) {
+  if (level <= MONGOC_LOG_LEVEL_CRITICAL) {
+    spdlog::warn("mongodb driver ({}): {}", domain, message);
+  } else if (level <= MONGOC_LOG_LEVEL_INFO) {
+    spdlog::debug("mongodb driver ({}): {}", domain, message);
+  }
+}
+
 void InitDriver() {
   static std::once_flag once;
   // mongoc_cleanup is never called: the driver stays up for the life of the process.
-  std::call_once(once, [] { mongoc_init(); });
+  std::call_once(once, [] {
+    mongoc_log_set_handler(DriverLog, nullptr);
+    mongoc_init();
+  });
 }
 
 Status FromBsonError(const bson_error_t& error, const std::string& what) {
