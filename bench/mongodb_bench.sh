@@ -33,6 +33,9 @@ echo "loading $docs x $dim documents ($layout vectors) into FerretDB..."
 read -r n raw_s < <("$py" bench/mongodb_bench_helper.py drain "$uri" "$coll")
 awk -v n="$n" -v s="$raw_s" 'BEGIN {
   printf "raw find() drained (pymongo) %7.2f s  %9.0f docs/s\n", s, n / s }'
+read -r _ sorted_s < <("$py" bench/mongodb_bench_helper.py drain "$uri" "$coll" id)
+awk -v n="$n" -v s="$sorted_s" 'BEGIN {
+  printf "  the same sorted by _id     %7.2f s  %9.0f docs/s\n", s, n / s }'
 
 cat > "$work/m.yaml" <<YAML
 dumper:
