@@ -153,7 +153,7 @@ def test_array_vectors_nested_fields_filter_dynamic(ferretdb, testbed_s3, mm_bin
                                                     load_mode):
     db = MongoClient(f"mongodb://{ferretdb}/").e2e
     source = f"arr_{uuid.uuid4().hex[:8]}"
-    db[source].insert_many(array_docs(3000, seed=1))
+    db[source].insert_many(array_docs(1500, seed=1))
     read = list(db[source].find({"keep": True}))  # what the tool must migrate
     name = f"mongo_arr_{uuid.uuid4().hex[:8]}"
     config = mongo_config(ferretdb, testbed_s3, f"e2e-mongo/{name}", {source: name},
@@ -165,7 +165,7 @@ def test_array_vectors_nested_fields_filter_dynamic(ferretdb, testbed_s3, mm_bin
         assert "3 task(s)" in done.output, done.describe()
         got = read_milvus(testbed_s3, name, "emb", binary=False)
         want = {str(d["_id"]): expected_array_row(d) for d in read}
-        assert len(want) == 2000
+        assert len(want) == 1000
         assert_rows(got, want, "emb")
         schema = {f.name: f for f in Collection(name, using=testbed_s3.milvus_alias()).schema.fields}
         assert schema["_id"].params.get("max_length") == 24
@@ -180,7 +180,7 @@ def test_array_vectors_nested_fields_filter_dynamic(ferretdb, testbed_s3, mm_bin
 def test_binary_subtype_9_vectors(ferretdb, testbed_s3, mm_binary, tmp_path, load_mode):
     db = MongoClient(f"mongodb://{ferretdb}/").e2e
     rng = np.random.default_rng(2)
-    n, dim = 1500, 64
+    n, dim = 1000, 64
     f32 = rng.standard_normal((n, dim)).astype(np.float32)
     i8 = rng.integers(-128, 128, size=(n, dim), dtype=np.int8)
     bits = rng.integers(0, 256, size=(n, dim // 8), dtype=np.uint8)
@@ -326,7 +326,7 @@ def test_sigkilled_dump_resumes_exactly(ferretdb, testbed_local, mm_binary, tmp_
     db = MongoClient(f"mongodb://{ferretdb}/").e2e
     source = f"kill_{uuid.uuid4().hex[:8]}"
     rng = np.random.default_rng(4)
-    n, dim = 12000, 128
+    n, dim = 8000, 64
     vectors = rng.standard_normal((n, dim)).astype(np.float32)
     for start in range(0, n, 2000):
         db[source].insert_many([
@@ -339,7 +339,7 @@ def test_sigkilled_dump_resumes_exactly(ferretdb, testbed_local, mm_binary, tmp_
                        [{"name": "v", "type": "FloatVector", "dims": dim},
                         {"name": "i", "type": "Int64"}],
                        load_mode=load_mode, target_mode="local", tasks=2, batchDocs=200)
-    cfg["dumper"]["worker"]["partSizeMB"] = 1  # about 2000 rows a part: checkpoints often
+    cfg["dumper"]["worker"]["partSizeMB"] = 1  # a few thousand rows a part: checkpoints often
     config = write_yaml(tmp_path / "m.yaml", cfg)
     proc = subprocess.Popen([str(mm_binary), "dump", "-c", str(config)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
