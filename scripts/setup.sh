@@ -13,7 +13,8 @@ apt_pkgs=(cmake ninja-build g++ pkg-config
   libsqlite3-dev libmariadb-dev mariadb-server mariadb-client libsimdjson-dev
   openjdk-17-jdk-headless maven openssl ccache
   libcpp-httplib-dev chromium  # the REST server (issue 11) and its headless-browser test
-  libpq-dev)  # the PostgreSQL source (issue 14)
+  libpq-dev  # the PostgreSQL source (issue 14)
+  libmongoc-dev)  # the MongoDB source (issue 15)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -64,6 +65,8 @@ if command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ]; then
       GOBIN="$cache/bin" "$GO" install "$mod"
     fi
   done
+  # FerretDB, the MongoDB wire-protocol server of the MongoDB source's tests (issue 15).
+  bash "$(dirname "$0")/ferretdb.sh" install
 else
   echo "setup: no Go toolchain: the gcp OAuth2 and aws IMDS tests will be skipped" >&2
 fi

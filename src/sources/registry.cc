@@ -6,6 +6,7 @@
 #include "sources/faiss/faiss_config.h"
 #include "sources/milvus1x/milvus1x_config.h"
 #include "sources/postgres/postgres_config.h"
+#include "sources/mongodb/mongodb_config.h"
 
 namespace mm {
 namespace {
@@ -17,6 +18,7 @@ constexpr SourceKind kSourceKinds[] = {
     {"elasticsearch", RecogniseElasticsearchConfig, ParseElasticsearchSourceConfig,
      OpenElasticsearchSource},
     {"postgres", RecognisePostgresConfig, ParsePostgresConfig, OpenPostgresSource},
+    {"mongodb", RecogniseMongoConfig, ParseMongoSourceConfig, OpenMongoSource},
 };
 
 }  // namespace
