@@ -9,12 +9,13 @@
 namespace mm {
 namespace {
 
-// One line a kind. Recognition asks the kinds in this order when workMode is absent.
+// One line a kind (the last column: its default loader.mode). Recognition asks the kinds in this order when workMode is absent.
 constexpr SourceKind kSourceKinds[] = {
-    {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource},
-    {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource},
+    {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource, LoaderMode::kImport},
+    {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource,
+     LoaderMode::kImport},
     {"elasticsearch", RecogniseElasticsearchConfig, ParseElasticsearchSourceConfig,
-     OpenElasticsearchSource},
+     OpenElasticsearchSource, LoaderMode::kImport},
 };
 
 }  // namespace
