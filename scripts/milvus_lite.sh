@@ -85,11 +85,16 @@ cmd_start() {
     port_busy "$PORT" && die "port $PORT is already in use; pick another --port"
     trap 'rc=$?; if [ $rc -ne 0 ]; then log "start failed"; tail -n 20 "$DIR/milvus_lite.log" >&2 || true; cmd_stop || true; fi' EXIT
     log "starting milvus-lite $VERSION on 127.0.0.1:$PORT ($DIR/lite.db)"
-    ( cd "$DIR" && LD_LIBRARY_PATH="$LIB" exec setsid "$LIB/milvus" "$DIR/lite.db" \
-        "127.0.0.1:$PORT" "${MM_MILVUS_LITE_LOG_LEVEL:-ERROR}" ) \
-      > "$DIR/milvus_lite.log" 2>&1 < /dev/null &
-    echo $! > "$PIDFILE"
-    pgid="$(cat "$PIDFILE")"
+    rm -f "$PIDFILE"
+    # setsid forks when its caller leads a process group, so $! may not be the server: the
+    # new session's leader writes its own pid (= its process group) before it becomes it.
+    ( cd "$DIR" && exec setsid bash -c 'echo $$ > "$0"; exec env LD_LIBRARY_PATH="$1" "$2" "$3" "$4" "$5"' \
+        "$PIDFILE" "$LIB" "$LIB/milvus" "$DIR/lite.db" "127.0.0.1:$PORT" \
+        "${MM_MILVUS_LITE_LOG_LEVEL:-ERROR}" ) > "$DIR/milvus_lite.log" 2>&1 < /dev/null &
+    local i
+    for ((i = 0; i < 50; i++)); do [ -s "$PIDFILE" ] && break; sleep 0.1; done
+    pgid="$(cat "$PIDFILE" 2>/dev/null || true)"
+    [[ "$pgid" =~ ^[0-9]+$ ]] || die "milvus-lite did not start"
     local deadline=$((SECONDS + TIMEOUT))
     until port_busy "$PORT"; do
       group_alive "$pgid" || die "milvus-lite exited during start-up"

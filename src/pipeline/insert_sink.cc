@@ -214,8 +214,24 @@ Status InsertSink::Prepare(ManifestStore& store, size_t collection) {
         "[loader.mode] upsert needs the primary key's values, but '", name, "."
         , pk->name, "' is autoID: use loader.mode insert"));
   }
-  return PrepareCollection(*milvus_, store, collection, load_,
-                           PlanId(m.source_id, name), ManifestStore::kFileName);
+  Status prepared = PrepareCollection(*milvus_, store, collection, load_,
+                                      PlanId(m.source_id, name), ManifestStore::kFileName);
+  if (!absl::IsUnimplemented(prepared) || cm.partitions.empty()) return prepared;
+  // Milvus Lite has no partitions (HasPartition and CreatePartition are unimplemented): the
+  // rows would lose theirs. Leave nothing half-made behind.
+  const CollectionManifest now = store.Snapshot().collections[collection];
+  if (now.load.created && milvus_->DropCollection(name).ok()) {
+    RETURN_IF_ERROR(store.Update([&](Manifest& mm) {
+      mm.collections[collection].load = LoadState{};
+      mm.collections[collection].load.target = load_.target;
+    }));
+  }
+  std::string names;
+  for (const auto& p : cm.partitions) names += StrCat(names.empty() ? "" : ", ", "'", p, "'");
+  return absl::FailedPreconditionError(StrCat(
+      "collection '", name, "' has partitions (", names, ") but the target Milvus at ",
+      milvus_->endpoint(), " has none (Milvus Lite has no partitions): load it into a Milvus "
+      "with partitions, or leave this collection out (--col)"));
 }
 
 Result<std::unique_ptr<TaskWriter>> InsertSink::OpenTask(ManifestStore& store,
@@ -259,28 +275,29 @@ Status InsertSink::Finish(ManifestStore& store, size_t collection) {
       insert_.upsert || cm.load.resend_as_upsert || cm.load.rows_replaced;
   const int64_t expected = cm.load.rows_before + cm.total_rows;
   ASSIGN_OR_RETURN(int64_t count, milvus_->CountRows(name));
-  auto short_of = [&](int64_t n, const char* how) {
+  auto wrong = [&](int64_t n, const char* how) {
     return absl::DataLossError(StrCat("collection '", name, "' counts ", n, " rows (", how,
                                       ") after the load, expected ", expected, " (",
                                       cm.load.rows_before, " before + ", cm.total_rows,
                                       " sent)"));
   };
-  if (!replaced_possible && count != expected) return short_of(count, "statistics");
-  if (count < expected) return short_of(count, "statistics");
+  if (count < expected) return wrong(count, "statistics");
   RETURN_IF_ERROR(IndexAndLoad(*milvus_, cm, load_));
-  if (replaced_possible) {
-    if (load_.load_collection) {
-      ASSIGN_OR_RETURN(int64_t live, milvus_->QueryCount(name));
-      if (live != expected) return short_of(live, "count(*)");
-      count = live;
-    } else if (count > expected) {
-      spdlog::warn("load: '{}': Milvus' statistics count {} rows, {} more than sent: rows "
-                   "replaced by Upsert are counted until compaction (load the collection, "
-                   "target.create.loadCollection, for an exact count)",
-                   name, count, count - expected);
-    }
+  if (load_.load_collection) {
+    // Loaded: count(*) counts live rows exactly, whatever Upsert replaced.
+    ASSIGN_OR_RETURN(int64_t live, milvus_->QueryCount(name));
+    if (live != expected) return wrong(live, "count(*)");
+    spdlog::info("load: collection '{}' holds {} rows (count(*)), as expected", name, live);
+  } else if (count == expected) {
+    spdlog::info("load: collection '{}' holds {} rows, as expected", name, count);
+  } else if (replaced_possible) {
+    spdlog::warn("load: '{}': Milvus' statistics count {} rows, {} more than sent: rows "
+                 "replaced by Upsert are counted until compaction (load the collection, "
+                 "target.create.loadCollection, for an exact count)",
+                 name, count, count - expected);
+  } else {
+    return wrong(count, "statistics");
   }
-  spdlog::info("load: collection '{}' holds {} rows, as expected", name, count);
   return store.Update([&](Manifest& m) { m.collections[collection].load.verified = true; });
 }
 

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from pymilvus import Collection, utility
 
+from conftest import LiteBed
 import test_elasticsearch_e2e as es_e2e
 import test_milvus1x_e2e as m1x_e2e
 from es_fixture import EsHttp, es_config
@@ -112,16 +113,38 @@ def m1x_instance(tmp_path_factory) -> Milvus1xDir:
 
 def test_milvus1x(target, mm_binary, tmp_path, m1x_instance):
     r = m1x_e2e.Renamed(m1x_instance, target)
+    exp = m1x_e2e.expected(m1x_instance)
+    lite = isinstance(target, LiteBed)
+    # Milvus Lite has no partitions: the collections without any, and the one with is refused.
+    with_partitions = [c["name"] for c in exp["collections"] if len(c["partitions"]) > 1]
+    only = [c["name"] for c in exp["collections"] if c["name"] not in with_partitions]
     try:
         config = m1x_e2e.config_for(
             target, m1x_instance, r, {"mode": "sqlite", "sqliteFile": str(m1x_instance.sqlite)},
             tmp_path, target_mode="local", overrides={"loader.mode": "insert"})
-        run = run_tool(mm_binary, "start", "-c", str(config), timeout=600)
+        extra = ["--col", ",".join(only)] if lite else []
+        run = run_tool(mm_binary, "start", "-c", str(config), *extra, timeout=600)
         assert run.returncode == 0, run.describe()
-        for c in m1x_e2e.expected(m1x_instance)["collections"]:
-            index_for_readback(target, r.names[c["name"]], binary=c["binary"],
-                               metric=m1x_e2e.METRIC_2X[c["metric_name"]])
-        m1x_e2e.assert_migrated(target, m1x_instance, r.names)
+        for c in exp["collections"]:
+            if lite and c["name"] not in only:
+                continue
+            metric = m1x_e2e.METRIC_2X[c["metric_name"]]
+            index_for_readback(target, r.names[c["name"]], binary=c["binary"], metric=metric)
+            if lite:
+                arrays = np.load(m1x_instance.root / c["vectors"])
+                assert_collection_holds(target.milvus_alias(), r.names[c["name"]],
+                                        arrays["ids"], arrays["vectors"], binary=c["binary"],
+                                        metric=metric)
+        if not lite:
+            m1x_e2e.assert_migrated(target, m1x_instance, r.names)
+            return
+        refused = run_tool(mm_binary, "start", "-c", str(config), "--col",
+                           ",".join(with_partitions), timeout=600)
+        assert refused.returncode != 0, refused.describe()
+        assert "has partitions" in refused.output and "Milvus Lite has no partitions" in \
+            refused.output, refused.output
+        for name in with_partitions:
+            assert not utility.has_collection(r.names[name], using=target.milvus_alias())
     finally:
         r.drop()
 
@@ -199,7 +222,9 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(testbed_local, mm_bi
     kills = 0
     try:
         for attempt in range(6):
-            proc = subprocess.Popen([str(mm_binary), "start", "-c", str(path)],
+            # A killed run leaves its lock: the next one takes it over (--force-unlock).
+            proc = subprocess.Popen([str(mm_binary), "start", "-c", str(path),
+                                     "--force-unlock"],
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     stdin=subprocess.DEVNULL, start_new_session=True)
             delay = rng.uniform(0.3, 4.0)
@@ -211,7 +236,7 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(testbed_local, mm_bi
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.communicate()
                 kills += 1
-        final = run_tool(mm_binary, "start", "-c", str(path), timeout=600)
+        final = run_tool(mm_binary, "start", "-c", str(path), "--force-unlock", timeout=600)
         assert final.returncode == 0, final.describe()
         assert kills >= 1, "every run finished before its kill point"
         alias = bed.milvus_alias()
