@@ -48,6 +48,10 @@ for v in ${MM_ES_VERSIONS:-8}; do  # 7 and 7.10 are fetched by their first start
   "$(dirname "$0")/elasticsearch.sh" fetch --version "$v"
 done
 
+# Milvus Lite (scripts/milvus_lite.sh), the target without bulk import of the insert-load
+# tests: its 2.5 wheel from PyPI, unpacked into the cache; a no-op when it is there.
+"$(dirname "$0")/milvus_lite.sh" install
+
 # Azurite (scripts/azurite.sh), the Azure Blob emulator of the Azure tests: npm into the cache;
 # a no-op when the pinned version is there.
 "$(dirname "$0")/azurite.sh" install

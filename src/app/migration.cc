@@ -19,6 +19,7 @@
 #include "core/redact.h"
 #include "pipeline/dump_job.h"
 #include "pipeline/import_sink.h"
+#include "pipeline/insert_sink.h"
 #include "pipeline/load_job.h"
 #include "pipeline/output_lock.h"
 #include "pipeline/sink.h"
@@ -35,7 +36,8 @@ std::string LoadTarget(const MigrationConfig& config) {
                 config.milvus_database.empty() ? "default" : config.milvus_database);
 }
 
-// The sink the config asks for; today always bulk import. `milvus` must outlive it.
+// The sink loader.mode asks for: bulk import, or Insert/Upsert (pipeline/insert_sink.h).
+// `milvus` must outlive it.
 std::unique_ptr<Sink> OpenSink(const MigrationConfig& config, MilvusClient& milvus,
                                RunObserver* observer) {
   LoadOptions options{.target = LoadTarget(config),
@@ -50,13 +52,33 @@ std::unique_ptr<Sink> OpenSink(const MigrationConfig& config, MilvusClient& milv
   if (const char* pause = std::getenv("MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS")) {
     options.test_pause_after_submit_ms = std::atoll(pause);
   }
+  if (config.loader_mode != LoaderMode::kImport) {
+    InsertOptions insert{.upsert = config.loader_mode == LoaderMode::kUpsert,
+                         .send_limit_bytes = config.milvus_max_send_bytes > 0
+                                                 ? config.milvus_max_send_bytes
+                                                 : kDefaultMilvusSendLimit,
+                         .in_flight = 2};
+    return std::make_unique<InsertSink>(&milvus, std::move(options), insert);
+  }
   return std::make_unique<ImportSink>(&milvus, std::move(options));
+}
+
+// Before anything is read: a bulk-import load needs a target that has bulk import (Milvus
+// Lite has none).
+Status CheckLoaderMode(const MigrationConfig& config, MilvusClient& milvus) {
+  if (config.loader_mode != LoaderMode::kImport) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool bulk_import, milvus.SupportsBulkImport());
+  if (bulk_import) return absl::OkStatus();
+  return absl::FailedPreconditionError(StrCat(
+      config.config_path, ": [loader.mode] import: the target Milvus at ", milvus.endpoint(),
+      " has no bulk import (Milvus Lite has none); set loader.mode: insert (or upsert)"));
 }
 
 // Source -> parts in `output`. `sink` (may be null: dump alone) checks the target
 // collections before the dump reads anything.
 Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* observer,
                 Sink* sink = nullptr) {
+  const bool batches = sink != nullptr && sink->input() == SinkInput::kBatches;
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
   ManifestStore store(&output);
   DumpOptions options{.workers = config.dumper_limit,
@@ -67,12 +89,24 @@ Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* obs
                                                                : InvalidRows::kFail,
                       .max_invalid_ratio = config.max_invalid_ratio,
                       .observer = observer};
+  if (batches) {
+    options.batch_sink = sink;
+    // Checkpoints every few requests (8 requests' worth of batches).
+    options.flush_bytes = static_cast<uint64_t>(
+        8 * RequestBytes(config.milvus_max_send_bytes > 0 ? config.milvus_max_send_bytes
+                                                          : kDefaultMilvusSendLimit));
+  }
   if (sink != nullptr) {
     options.check_plans = [&](const std::vector<CollectionPlan>& plans) {
       return sink->CheckTargets(output, source.id, plans);
     };
   }
-  spdlog::info("dump: {} -> {}", source.id, output.Describe());
+  if (batches) {
+    spdlog::info("load: {} -> milvus {} by {} (loader.mode), checkpoint in {}", source.id,
+                 RedactUrl(config.milvus_endpoint), sink->kind(), output.Describe());
+  } else {
+    spdlog::info("dump: {} -> {}", source.id, output.Describe());
+  }
   ASSIGN_OR_RETURN(DumpSummary s, RunDump(*source.source, output, store, options));
   spdlog::info("dump: done: {} rows, {} parts, {:.1f} MB in {:.2f}s ({:.1f} MB/s){}; {}",
                s.rows, s.parts, s.bytes / 1e6, s.seconds,
@@ -80,6 +114,13 @@ Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* obs
                s.tasks_skipped ? StrCat(", ", s.tasks_skipped, " task(s) resumed") : "",
                DescribeSkipped(s.skipped));
   return absl::OkStatus();
+}
+
+// The checkpoint in `output` as it stands (empty when there is none to read).
+Manifest CheckpointOf(Storage& output) {
+  ManifestStore store(&output);
+  Result<std::optional<Manifest>> m = store.Load();
+  return m.ok() && m->has_value() ? **m : Manifest{};
 }
 
 // The summary of a dump alone, from the checkpoint it wrote and `observer`.
@@ -236,8 +277,16 @@ Status Load(const MigrationConfig& config, const RunHooks& hooks) {
   ScopedRunCancellation cancel(hooks.cancel);
   RunObserver own;
   RunObserver* observer = hooks.observer != nullptr ? hooks.observer : &own;
+  if (config.loader_mode != LoaderMode::kImport) {
+    return absl::InvalidArgumentError(StrCat(
+        config.config_path, ": [loader.mode] ", LoaderModeName(config.loader_mode),
+        " sends the source's rows as it reads them: run start; `load` takes a dump's "
+        "bulk-import files (loader.mode: import)"));
+  }
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
+  RETURN_IF_ERROR(EnsureTargetDatabase(config));
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
+  RETURN_IF_ERROR(CheckLoaderMode(config, *milvus));
   std::unique_ptr<Sink> sink = OpenSink(config, *milvus, observer);
   return WithOutputLock(config, *output, "load",
                         [&] { return LoadWith(config, *output, *sink, "load", *observer); });
@@ -248,13 +297,23 @@ Status Start(const MigrationConfig& config, const RunHooks& hooks) {
   RunObserver own;
   RunObserver* observer = hooks.observer != nullptr ? hooks.observer : &own;
   // Fail before the long dump if the target is unreachable.
+  RETURN_IF_ERROR(EnsureTargetDatabase(config));
   ASSIGN_OR_RETURN(auto milvus, ConnectMilvus(config));
+  RETURN_IF_ERROR(CheckLoaderMode(config, *milvus));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   std::unique_ptr<Sink> sink = OpenSink(config, *milvus, observer);
   // A sink that takes parts loads after the dump; one that takes batches (SinkInput::
-  // kBatches) would take the source's batches in the dump's place (RunLoad refuses it).
+  // kBatches) takes the source's batches in the dump's place, and is done when it is.
   return WithOutputLock(config, *output, "start", [&]() -> Status {
     RETURN_IF_ERROR(DumpWith(config, *output, observer, sink.get()));
+    if (sink->input() == SinkInput::kBatches) {
+      const Manifest m = CheckpointOf(*output);
+      PublishRunReport(BuildRunReport("start", m, observer->Snapshot()), *output);
+      int64_t rows = 0;
+      for (const auto& c : m.collections) rows += c.total_rows;
+      spdlog::info("load: done: {} rows sent by {}", rows, sink->kind());
+      return absl::OkStatus();
+    }
     return LoadWith(config, *output, *sink, "start", *observer);
   });
 }

@@ -76,6 +76,18 @@ Status CheckRemoteConfig(const ConfigReader& r, const std::string& prefix,
   return absl::OkStatus();
 }
 
+const char* LoaderModeName(LoaderMode mode) {
+  switch (mode) {
+    case LoaderMode::kImport:
+      return "import";
+    case LoaderMode::kInsert:
+      return "insert";
+    case LoaderMode::kUpsert:
+      return "upsert";
+  }
+  return "import";
+}
+
 Status ReadReaderBufferKb(const ConfigReader& r, MigrationConfig* shared) {
   return r.GetIntInRange("dumper.worker.reader.bufferSize", &shared->reader_buffer_kb, 1,
                          int64_t{1} << 20, "KB");
@@ -155,6 +167,12 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.Get("target.milvus2x.username", &c.milvus_username));
   RETURN_IF_ERROR(r.Get("target.milvus2x.password", &c.milvus_password));
   RETURN_IF_ERROR(r.Get("target.milvus2x.database", &c.milvus_database));
+  RETURN_IF_ERROR(r.GetIntInRange("target.milvus2x.grpc.maxCallSendMsgSize",
+                                  &c.milvus_max_send_bytes, 1 << 20, int64_t{2047} << 20,
+                                  "bytes"));
+  RETURN_IF_ERROR(r.GetIntInRange("target.milvus2x.grpc.maxCallRecvMsgSize",
+                                  &c.milvus_max_recv_bytes, 1 << 20, int64_t{2047} << 20,
+                                  "bytes"));
   RETURN_IF_ERROR(r.Get("target.create.collection.name", &c.collection));
   RETURN_IF_ERROR(r.GetIntInRange("target.create.collection.shardsNum", &c.shards_num, 0,
                                   kMaxShards));
@@ -195,6 +213,38 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     }
   }
   ASSIGN_OR_RETURN(c.source, kind->parse(r, &c));
+
+  // How the rows are loaded: loader.mode is ours (import | insert | upsert); writeMode is the
+  // Go tool's (insert | upsert, for its 2.x -> 2.x copy, which always inserts). Either names
+  // the mode; both must agree.
+  std::string loader_mode, write_mode;
+  RETURN_IF_ERROR(r.Get("loader.mode", &loader_mode));
+  RETURN_IF_ERROR(r.Get("target.milvus2x.writeMode", &write_mode));
+  for (std::string* v : {&loader_mode, &write_mode}) {
+    for (char& ch : *v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  if (!loader_mode.empty() && loader_mode != "import" && loader_mode != "insert" &&
+      loader_mode != "upsert") {
+    return r.Invalid("loader.mode",
+                     StrCat("expected import, insert or upsert, got '", loader_mode, "'"));
+  }
+  if (!write_mode.empty() && write_mode != "insert" && write_mode != "upsert") {
+    return r.Invalid("target.milvus2x.writeMode",
+                     StrCat("expected insert or upsert, got '", write_mode, "'"));
+  }
+  if (!loader_mode.empty() && !write_mode.empty() && loader_mode != write_mode) {
+    return r.Invalid("target.milvus2x.writeMode",
+                     StrCat("'", write_mode, "' contradicts loader.mode '", loader_mode,
+                            "': give one of them, or the same mode in both"));
+  }
+  const std::string mode = !loader_mode.empty() ? loader_mode : write_mode;
+  if (mode.empty()) {
+    c.loader_mode = kind->default_loader_mode;
+  } else {
+    c.loader_mode = mode == "import"   ? LoaderMode::kImport
+                    : mode == "insert" ? LoaderMode::kInsert
+                                       : LoaderMode::kUpsert;
+  }
 
   // Target.
   if (c.target_mode == "local") {

@@ -31,6 +31,12 @@ struct RemoteConfig {
 
 enum class IfCollectionExists { kFail, kAppend, kRecreate };
 
+// How the rows reach Milvus (loader.mode): bulk-import files, or batches sent with Insert or
+// Upsert as the source yields them (pipeline/insert_sink.h).
+enum class LoaderMode { kImport, kInsert, kUpsert };
+// "import", "insert", "upsert".
+const char* LoaderModeName(LoaderMode mode);
+
 struct MigrationConfig {
   std::string config_path;  // the file this came from, for messages
 
@@ -56,6 +62,9 @@ struct MigrationConfig {
   int loader_limit = 2;           // imports in flight
   int64_t import_timeout_s = 3600;  // loader.import.timeoutSeconds, per part
   bool cleanup = false;           // loader.cleanup: delete dumped files after a verified load
+  // loader.mode, or target.milvus2x.writeMode (the Go tool's key for 2.x -> 2.x: insert |
+  // upsert); when neither is given, the source kind's default (sources/registry.h).
+  LoaderMode loader_mode = LoaderMode::kImport;
 
   // retry.budgetSeconds: how long any one operation may keep retrying a connection-level
   // failure (Milvus, Elasticsearch, S3) before it fails.
@@ -80,7 +89,11 @@ struct MigrationConfig {
   std::string milvus_endpoint;
   std::string milvus_username;
   std::string milvus_password;
-  std::string milvus_database;
+  std::string milvus_database;  // created if it does not exist
+  // target.milvus2x.grpc.maxCallSendMsgSize: the largest request the target takes, in bytes;
+  // Insert/Upsert requests are cut under it. 0 = not given (64 MiB, Milvus' default).
+  int64_t milvus_max_send_bytes = 0;
+  int64_t milvus_max_recv_bytes = 0;  // target.milvus2x.grpc.maxCallRecvMsgSize (accepted)
 
   // target.create.collection.*
   std::string collection;

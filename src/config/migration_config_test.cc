@@ -572,5 +572,43 @@ TEST(MigrationConfigTest, GoToolExamplesPassStrict) {
   EXPECT_TRUE(both.ok()) << both.status();
 }
 
+
+// loader.mode (ours) and target.milvus2x.writeMode (the Go tool's) name the same setting.
+TEST(MigrationConfigTest, LoaderModeAndWriteMode) {
+  auto plain = ParseMigrationConfig(kGoFaissExample, "m.yaml");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->loader_mode, LoaderMode::kImport);  // faiss's default
+  EXPECT_EQ(plain->milvus_max_send_bytes, 0);
+  auto insert = ParseMigrationConfig(WithKey(kGoFaissExample, "loader.mode", "Insert"), "m.yaml");
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  EXPECT_EQ(insert->loader_mode, LoaderMode::kInsert);
+  auto upsert = ParseMigrationConfig(
+      WithKey(kGoFaissExample, "target.milvus2x.writeMode", "upsert"), "m.yaml");
+  ASSERT_TRUE(upsert.ok()) << upsert.status();
+  EXPECT_EQ(upsert->loader_mode, LoaderMode::kUpsert);
+  auto both = ParseMigrationConfig(
+      WithKey(WithKey(kGoFaissExample, "target.milvus2x.writeMode", "insert"), "loader.mode",
+              "insert"),
+      "m.yaml");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->loader_mode, LoaderMode::kInsert);
+  auto limit = ParseMigrationConfig(
+      WithKey(kGoFaissExample, "target.milvus2x.grpc", "{maxCallSendMsgSize: 4194304}"), "m.yaml");
+  ASSERT_TRUE(limit.ok()) << limit.status();
+  EXPECT_EQ(limit->milvus_max_send_bytes, 4194304);
+
+  ExpectInvalid(WithKey(kGoFaissExample, "loader.mode", "bulk"), "loader.mode");
+  ExpectInvalid(WithKey(kGoFaissExample, "target.milvus2x.writeMode", "import"),
+                "target.milvus2x.writeMode");
+  ExpectInvalid(WithKey(WithKey(kGoFaissExample, "target.milvus2x.writeMode", "insert"),
+                        "loader.mode", "upsert"),
+                "target.milvus2x.writeMode");
+  ExpectInvalid(WithKey(WithKey(kGoFaissExample, "target.milvus2x.writeMode", "upsert"),
+                        "loader.mode", "import"),
+                "target.milvus2x.writeMode");
+  ExpectInvalid(WithKey(kGoFaissExample, "target.milvus2x.grpc", "{maxCallSendMsgSize: 1000}"),
+                "target.milvus2x.grpc.maxCallSendMsgSize");
+}
+
 }  // namespace
 }  // namespace mm

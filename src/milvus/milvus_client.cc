@@ -739,4 +739,32 @@ Status MilvusClient::Upsert(const std::string& collection, const std::string& pa
                        /*skip_auto_id=*/false);
 }
 
+// --- Load by Insert/Upsert and Milvus Lite (issue 12) ---
+
+Result<std::vector<std::string>> MilvusClient::ListDatabases() {
+  mpb::ListDatabasesRequest req;
+  mpb::ListDatabasesResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::ListDatabases, "ListDatabases", "", req, &resp));
+  return std::vector<std::string>(resp.db_names().begin(), resp.db_names().end());
+}
+
+Status MilvusClient::CreateDatabase(const std::string& name) {
+  mpb::CreateDatabaseRequest req;
+  req.set_db_name(name);
+  cpb::Status resp;
+  return impl_->Call(&Stub::CreateDatabase, "CreateDatabase", StrCat("database '", name, "'"),
+                     req, &resp);
+}
+
+Result<bool> MilvusClient::SupportsBulkImport() {
+  mpb::ListImportTasksRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_limit(1);
+  mpb::ListImportTasksResponse resp;
+  Status st = impl_->Call(&Stub::ListImportTasks, "ListImportTasks", "", req, &resp);
+  if (absl::IsUnimplemented(st)) return false;
+  RETURN_IF_ERROR(st);
+  return true;
+}
+
 }  // namespace mm

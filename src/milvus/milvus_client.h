@@ -172,6 +172,17 @@ class MilvusClient {
   // The normalized "host:port" this client talks to.
   const std::string& endpoint() const;
 
+  // --- Load by Insert/Upsert and Milvus Lite (issue 12, pipeline/insert_sink.h) ---
+  // The server's databases (ListDatabases, 2.2.9+). Unimplemented on a server without
+  // databases (Milvus Lite).
+  Result<std::vector<std::string>> ListDatabases();
+  // Creates database `name` (CreateDatabase). Connect with an empty MilvusOptions::database:
+  // a server refuses calls naming a database that does not exist yet.
+  Status CreateDatabase(const std::string& name);
+  // Whether the server takes bulk imports: false when it answers ListImportTasks with
+  // Unimplemented (Milvus Lite), true when it answers at all.
+  Result<bool> SupportsBulkImport();
+
  private:
   struct Impl;
   explicit MilvusClient(std::unique_ptr<Impl> impl);

@@ -236,6 +236,106 @@ Result<TaskRecord> DumpTask(Source& source, Storage& storage, const SourceTask& 
   return record;
 }
 
+// Streams one task into the batch sink's TaskWriter (loader.mode insert/upsert). Before a
+// batch is sent, the checkpoint says how many rows after the last acknowledged position may
+// reach Milvus (TaskRecord::rows_in_doubt); after each Flush, the acknowledged position. A
+// rerun opens the task at that position, and the writer sends the rows in doubt by Upsert.
+Result<TaskRecord> SendTask(Source& source, Sink& sink, ManifestStore& store, size_t collection,
+                            const SourceTask& task, uint64_t flush_bytes,
+                            TaskProgress& progress, const TaskRecord* previous,
+                            const std::function<Status(const TaskRecord&)>& checkpoint,
+                            InvalidRows invalid_rows, SkipAccount& skips) {
+  // What the checkpoint knows as acknowledged: `acked.rows` rows (and skips) up to
+  // `acked.position`.
+  TaskRecord acked;
+  std::unique_ptr<BatchReader> reader;
+  // Rows read from here on that an earlier run may have sent (its rows in doubt; with no
+  // position, every row it sent).
+  int64_t inherited_doubt = 0;
+  if (previous && !previous->done && !previous->position.empty()) {
+    acked = *previous;
+    inherited_doubt = previous->rows_in_doubt;
+    ASSIGN_OR_RETURN(reader, source.OpenTaskAt(task, acked.position));
+    progress.Add(acked.rows + acked.skipped.count(), 0);
+    if (Status st = skips.AddEarlier(acked.skipped.count()); !st.ok()) {
+      return Annotate(st, StrCat("task ", task.id));
+    }
+    spdlog::info("load: task {} resumes after the {} rows sent and acknowledged earlier",
+                 task.id, acked.rows);
+  } else {
+    if (previous && !previous->done) inherited_doubt = previous->rows_in_doubt;
+    ASSIGN_OR_RETURN(reader, source.OpenTask(task));
+  }
+  acked.done = false;
+  acked.parts.clear();
+  // The writer reads this task's rows in doubt from the checkpoint, so it opens before the
+  // first intent below replaces them.
+  RETURN_IF_ERROR(store.Update([&](Manifest& m) {
+    m.collections[collection].tasks[task.id].rows_in_doubt = inherited_doubt;
+  }));
+  ASSIGN_OR_RETURN(std::unique_ptr<TaskWriter> writer, sink.OpenTask(store, collection, task));
+  reader = std::make_unique<ValidatingBatchReader>(std::move(reader), invalid_rows, task.id,
+                                                   acked.rows + acked.skipped.count());
+  int64_t sent = 0;        // rows handed to the writer since the reader opened
+  int64_t acknowledged = 0;  // of those, acknowledged by a Flush
+  SkippedRows pending_skips;
+  uint64_t bytes_since_flush = 0;
+  auto doubt = [&] { return std::max(inherited_doubt - acknowledged, sent - acknowledged); };
+  auto fail = [&](const Status& st) {
+    // Requests in flight end before the task does; the checkpoint already counts them in doubt.
+    writer->Flush().IgnoreError();
+    return Annotate(st, StrCat("task ", task.id));
+  };
+  while (true) {
+    if (Status st = CheckCancelled("load"); !st.ok()) return fail(st);
+    auto next = reader->Next();
+    if (!next.ok()) return fail(next.status());
+    if (!next->has_value()) break;
+    const Batch& batch = **next;
+    for (const auto& skip : batch.skips()) {
+      pending_skips.Add(skip.row);
+      if (Status st = skips.Add(skip.row); !st.ok()) return fail(st);
+    }
+    progress.Add(static_cast<int64_t>(batch.skips().size()), 0);
+    if (batch.num_rows() == 0) continue;
+    // The intent first: a run killed while these rows are in flight leaves a checkpoint that
+    // knows they may be in Milvus.
+    sent += batch.num_rows();
+    TaskRecord intent = acked;
+    intent.rows_in_doubt = doubt();
+    if (Status st = checkpoint(intent); !st.ok()) return fail(st);
+    if (Status st = writer->Write(batch); !st.ok()) return fail(st);
+    progress.Add(batch.num_rows(), batch.size_bytes());
+    bytes_since_flush += static_cast<uint64_t>(batch.size_bytes());
+    if (bytes_since_flush < flush_bytes) continue;
+    bytes_since_flush = 0;
+    if (Status st = writer->Flush(); !st.ok()) return fail(st);
+    const std::string position = reader->PositionAfter(batch.num_rows() - 1);
+    if (position.empty()) continue;  // no position to resume at: everything stays in doubt
+    acked.rows += sent - acknowledged;
+    acked.skipped.Merge(pending_skips);
+    pending_skips = SkippedRows();
+    acknowledged = sent;
+    acked.position = position;
+    acked.rows_in_doubt = doubt();
+    if (Status st = checkpoint(acked); !st.ok()) return fail(st);
+  }
+  if (Status st = writer->Flush(); !st.ok()) return fail(st);
+  acked.rows += sent - acknowledged;
+  acked.skipped.Merge(pending_skips);
+  if (task.rows >= 0 && acked.rows + acked.skipped.count() != task.rows) {
+    return fail(absl::DataLossError(StrCat(
+        "source yielded ", acked.rows + acked.skipped.count(), " rows",
+        acked.skipped.count() > 0 ? StrCat(" (", acked.skipped.count(), " left out as invalid)")
+                                  : "",
+        ", its metadata says ", task.rows)));
+  }
+  acked.done = true;
+  acked.position.clear();
+  acked.rows_in_doubt = 0;
+  return acked;
+}
+
 }  // namespace
 
 Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,
@@ -286,6 +386,8 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     if (!plan.tasks_resumable && !was_complete && !cm.tasks.empty()) {
       spdlog::info("dump: '{}' cannot resume part-way; reading it again from the start",
                    plan.schema->collection);
+      // Rows already sent may come again: only Upsert keeps them single.
+      if (options.batch_sink != nullptr && cm.load.prepared) cm.load.resend_as_upsert = true;
       cm.tasks.clear();
     }
     // Tasks of an earlier plan that this one does not have (ES slices counted differently,
@@ -333,6 +435,14 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     }
   }
   RETURN_IF_ERROR(store.Reset(manifest));
+  if (options.batch_sink != nullptr) {
+    // Before any task: the collections the batches go to (Prepare may forget tasks sent to a
+    // collection that is no longer the target, so the plan below reads the manifest again).
+    for (size_t c = 0; c < plans.size(); ++c) {
+      RETURN_IF_ERROR(options.batch_sink->Prepare(store, c));
+    }
+    manifest = store.Snapshot();
+  }
 
   DumpSummary summary;
   std::vector<PlannedTask> todo;
@@ -411,6 +521,16 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
       });
       TaskProgress task_progress{options.observer,
                                  plans[pt.collection].schema->collection};
+      if (options.batch_sink != nullptr) {
+        ASSIGN_OR_RETURN(TaskRecord record,
+                         SendTask(source, *options.batch_sink, store, pt.collection, *pt.task,
+                                  options.flush_bytes, task_progress,
+                                  previous ? &*previous : nullptr, save, options.invalid_rows,
+                                  *skip_accounts[pt.collection]));
+        RETURN_IF_ERROR(save(record));
+        if (options.observer != nullptr) options.observer->FinishTask();
+        return absl::OkStatus();
+      }
       ASSIGN_OR_RETURN(TaskRecord record,
                        DumpTask(source, storage, *pt.task, plans[pt.collection].schema,
                                 options.part_bytes, task_progress,
@@ -465,6 +585,11 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     m.dump_complete = bounds.ok();
   }));
   RETURN_IF_ERROR(bounds);
+  if (options.batch_sink != nullptr) {
+    for (size_t c = 0; c < plans.size(); ++c) {
+      RETURN_IF_ERROR(options.batch_sink->Finish(store, c));
+    }
+  }
   return summary;
 }
 

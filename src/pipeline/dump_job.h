@@ -13,6 +13,7 @@
 #include "pipeline/manifest.h"
 #include "pipeline/row_validator.h"
 #include "pipeline/run_observer.h"
+#include "pipeline/sink.h"
 #include "sources/source.h"
 #include "storage/storage.h"
 
@@ -35,6 +36,14 @@ struct DumpOptions {
   // Sees the same rows and bytes as the dump's Progress, per collection; may be null.
   // Must outlive RunDump.
   RunObserver* observer = nullptr;
+  // A sink that takes batches (SinkInput::kBatches; loader.mode insert/upsert): each task's
+  // batches go to its TaskWriter in place of the part writer; each collection is Prepared
+  // before its tasks and Finished once the dump is complete. Null: bulk-import parts. Must
+  // outlive RunDump.
+  Sink* batch_sink = nullptr;
+  // With batch_sink: a task's writer is flushed and its position checkpointed once this
+  // many bytes of batches went to it since the last checkpoint (and at the task's end).
+  uint64_t flush_bytes = 64ull << 20;
 };
 
 struct DumpSummary {

@@ -25,6 +25,8 @@ struct PartRef {
   PartInfo part;
 };
 
+}  // namespace
+
 // The checkpoint's load state is for resuming a load into the same Milvus. A load into
 // another Milvus, a collection that has vanished since (dropped by hand), or a completed
 // load with ifExists: recreate start the load over, ifExists included.
@@ -119,6 +121,8 @@ Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t inde
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 std::string NewToken() {
   std::random_device rd;
@@ -306,6 +310,8 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
   }
 }
 
+}  // namespace
+
 Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
                     const LoadOptions& options) {
   if (options.index_type.empty()) return absl::OkStatus();
@@ -332,8 +338,6 @@ Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
   }
   return absl::OkStatus();
 }
-
-}  // namespace
 
 Status ImportSink::CheckTargets(Storage& output, const std::string& source_id,
                                 const std::vector<CollectionPlan>& plans) {

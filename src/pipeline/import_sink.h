@@ -46,6 +46,20 @@ struct LoadOptions {
   RunObserver* observer = nullptr;
 };
 
+// The steps every sink of this tool takes on a collection (InsertSink uses them too).
+// Starts the checkpoint's LoadState of collection `index` over when it refers to another
+// Milvus, to a collection that has gone, or to a completed load with ifExists: recreate.
+Status ResetStaleLoadState(MilvusClient& milvus, ManifestStore& store, size_t index,
+                           const LoadOptions& options);
+// Creates, adopts, appends to or recreates the collection (ifExists), once per migration,
+// and its partitions; records it prepared in the checkpoint.
+Status PrepareCollection(MilvusClient& milvus, ManifestStore& store, size_t index,
+                         const LoadOptions& options, const std::string& plan_id,
+                         const std::string& checkpoint);
+// The index on each vector field (when options.index_type is set), then the load, if asked.
+Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
+                    const LoadOptions& options);
+
 class ImportSink final : public Sink {
  public:
   // `milvus` must outlive the sink.

@@ -91,6 +91,7 @@ std::string ManifestToJson(const Manifest& m) {
       for (const auto& p : t.parts) parts.push_back(PartToJson(p));
       tasks[id] = json{{"done", t.done}, {"rows", t.rows}, {"parts", parts}};
       if (!t.position.empty()) tasks[id]["position"] = t.position;
+      if (t.rows_in_doubt > 0) tasks[id]["rows_in_doubt"] = t.rows_in_doubt;
       if (t.skipped.count() > 0) {
         tasks[id]["skipped"] = t.skipped.count();
         tasks[id]["skipped_examples"] = SkippedToJson(t.skipped);
@@ -122,6 +123,8 @@ std::string ManifestToJson(const Manifest& m) {
                       {"created", c.load.created},
                       {"rows_before", c.load.rows_before},
                       {"verified", c.load.verified},
+                      {"resend_as_upsert", c.load.resend_as_upsert},
+                      {"rows_replaced", c.load.rows_replaced},
                       {"imports", imports}}},
     });
   }
@@ -168,6 +171,7 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
         t.rows = jt.value("rows", int64_t{0});
         for (const auto& jp : jt.at("parts")) t.parts.push_back(PartFromJson(jp));
         t.position = jt.value("position", "");
+        t.rows_in_doubt = jt.value("rows_in_doubt", int64_t{0});
         t.skipped = SkippedFromJson(jt, "skipped");
         c.tasks[id] = std::move(t);
       }
@@ -177,6 +181,8 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
       c.load.created = jl.value("created", false);
       c.load.rows_before = jl.value("rows_before", int64_t{0});
       c.load.verified = jl.value("verified", false);
+      c.load.resend_as_upsert = jl.value("resend_as_upsert", false);
+      c.load.rows_replaced = jl.value("rows_replaced", false);
       for (const auto& [dir, ji] : jl.at("imports").items()) {
         ImportRecord r;
         r.task_ids = ji.at("task_ids").get<std::vector<int64_t>>();

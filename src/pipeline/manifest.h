@@ -31,6 +31,10 @@ struct TaskRecord {
   // Rows the source read for `parts` (up to `position`) but left out as invalid
   // (dumper.invalidRows: skip); `rows` does not count them.
   SkippedRows skipped;
+  // A batch sink (loader.mode insert): rows after `position` that may have reached the target
+  // before this checkpoint was superseded (written before they are sent). A rerun sends
+  // these again with Upsert, which replaces rather than doubles them; 0 when none.
+  int64_t rows_in_doubt = 0;
 };
 
 struct ImportRecord {
@@ -56,6 +60,12 @@ struct LoadState {
   bool created = false;      // the load created the collection (so may drop it on failure)
   int64_t rows_before = 0;   // rows the collection held before (ifExists: append)
   bool verified = false;     // every part imported and the row count checked
+  // A batch sink: the collection's tasks are read again from the start (a source that cannot
+  // resume part-way) after rows were sent, so every row goes by Upsert.
+  bool resend_as_upsert = false;
+  // Rows went by Upsert (loader.mode upsert, or rows in doubt sent again): Milvus' statistics
+  // count a replaced row until compaction, so the count check needs count(*).
+  bool rows_replaced = false;
   std::map<std::string, ImportRecord> imports;  // by part dir
 };
 

@@ -11,14 +11,17 @@
 namespace mm {
 namespace {
 
-// One line a kind. Recognition asks the kinds in this order when workMode is absent.
+// One line a kind (the last column: its default loader.mode). Recognition asks the kinds in this order when workMode is absent.
 constexpr SourceKind kSourceKinds[] = {
-    {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource},
-    {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource},
+    {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource, LoaderMode::kImport},
+    {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource,
+     LoaderMode::kImport},
     {"elasticsearch", RecogniseElasticsearchConfig, ParseElasticsearchSourceConfig,
-     OpenElasticsearchSource},
-    {"postgres", RecognisePostgresConfig, ParsePostgresConfig, OpenPostgresSource},
-    {"mongodb", RecogniseMongoConfig, ParseMongoSourceConfig, OpenMongoSource},
+     OpenElasticsearchSource, LoaderMode::kImport},
+    {"postgres", RecognisePostgresConfig, ParsePostgresConfig, OpenPostgresSource,
+     LoaderMode::kImport},
+    {"mongodb", RecogniseMongoConfig, ParseMongoSourceConfig, OpenMongoSource,
+     LoaderMode::kImport},
 };
 
 }  // namespace

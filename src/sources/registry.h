@@ -29,6 +29,9 @@ struct SourceKind {
   Result<std::shared_ptr<const SourceConfig>> (*parse)(ConfigReader& r, MigrationConfig* shared);
   // Opens the source `config` (as parse returned it) names.
   Result<OpenedSource> (*open)(const SourceConfig& config, const MigrationConfig& shared);
+  // loader.mode when neither it nor target.milvus2x.writeMode is given: bulk import for
+  // file-like sources, Insert for a Milvus 2.x source (whose target may not reach its bucket).
+  LoaderMode default_loader_mode = LoaderMode::kImport;
 };
 
 // The kind whose work_mode is `work_mode`; nullptr if none.

@@ -59,5 +59,15 @@ TEST(SourceRegistryTest, OpenSourceRefusesAConfigWithoutASource) {
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+
+// loader.mode when the config names none: bulk import for the file-like sources (a Milvus
+// 2.x source registers insert).
+TEST(SourceRegistryTest, FileLikeKindsLoadByImportByDefault) {
+  for (const char* kind : {"faiss", "milvus1x", "elasticsearch"}) {
+    ASSERT_NE(FindSourceKind(kind), nullptr) << kind;
+    EXPECT_EQ(FindSourceKind(kind)->default_loader_mode, LoaderMode::kImport) << kind;
+  }
+}
+
 }  // namespace
 }  // namespace mm

@@ -308,3 +308,58 @@ def postgres_server(tmp_path_factory) -> Iterator[dict[str, str]]:
     finally:
         subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
                        timeout=120)
+# --- Milvus Lite (issue 12: load by Insert/Upsert into a target without bulk import) ---
+LITE_PORT_OFFSET = 300  # clear of the REST server (270-289) and test_clouds (285-288)
+
+
+@dataclass
+class LiteBed:
+    """A Milvus Lite server from scripts/milvus_lite.sh, shaped like a Testbed where the
+    config helpers and readback need it: milvus_endpoint, user, milvus_alias()."""
+
+    dir: Path
+    env: dict[str, str]
+    user: str = ""
+    password: str = ""
+    _aliases: list[str] = field(default_factory=list)
+
+    @property
+    def milvus_endpoint(self) -> str:
+        return self.env["MM_LITE_ENDPOINT"]
+
+    def milvus_alias(self) -> str:
+        from pymilvus import connections
+
+        alias = f"lite_{self.milvus_endpoint}"
+        if alias not in self._aliases:
+            host, port = self.milvus_endpoint.rsplit(":", 1)
+            connections.connect(alias, host=host, port=port, timeout=30)
+            self._aliases.append(alias)
+        return alias
+
+    def close(self) -> None:
+        from pymilvus import connections
+
+        for alias in self._aliases:
+            connections.disconnect(alias)
+        self._aliases.clear()
+
+
+@pytest.fixture(scope="session")
+def milvus_lite(tmp_path_factory) -> Iterator[LiteBed]:
+    """Milvus Lite (2.5 line, gRPC on TCP), stopped when the session ends."""
+    script = REPO / "scripts" / "milvus_lite.sh"
+    d = tmp_path_factory.mktemp("milvus_lite")
+    started = subprocess.run(["bash", str(script), "start", "--dir", str(d), "--port",
+                              str(PORT_BASE + LITE_PORT_OFFSET)],
+                             capture_output=True, text=True, timeout=600)
+    if started.returncode != 0:
+        pytest.fail(f"milvus-lite did not start:\n{started.stdout}\n{started.stderr}",
+                    pytrace=False)
+    bed = LiteBed(dir=d, env=read_env_file(d / "milvus_lite.env"))
+    try:
+        yield bed
+    finally:
+        bed.close()
+        subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
+                       timeout=60)
