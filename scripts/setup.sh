@@ -12,7 +12,8 @@ apt_pkgs=(cmake ninja-build g++ pkg-config
   nlohmann-json3-dev libcli11-dev libspdlog-dev libgtest-dev libgmock-dev curl
   libsqlite3-dev libmariadb-dev mariadb-server mariadb-client libsimdjson-dev
   openjdk-17-jdk-headless maven openssl ccache
-  libcpp-httplib-dev chromium)  # the REST server (issue 11) and its headless-browser test
+  libcpp-httplib-dev chromium  # the REST server (issue 11) and its headless-browser test
+  libhiredis-dev redis-server redis-tools)  # the Redis source (issue 15) and its test servers
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

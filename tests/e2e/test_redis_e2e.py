@@ -246,17 +246,18 @@ def dumped_pks(out: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("load_mode", LOAD_MODES)
-def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_s3, mm_binary,
+def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_local, mm_binary,
                                                         tmp_path, load_mode):
     """The dump is SIGKILLed once a part is checkpointed inside a SCAN page; the rerun scans
-    that page again, leaves out the keys dumped before, and every key arrives exactly once."""
+    that page again, leaves out the keys dumped before, and every key arrives exactly once.
+    (The bed with Milvus on local disk: it imports the local parts.)"""
     r = redis_client(redis_plain, db=3)
     r.flushdb()
     put_hashes(r, 30000, prefix="k:", seed=11)
     expected = read_hashes(r, "k:*")
     name = f"redis_kill_{uuid.uuid4().hex[:8]}"
     out = tmp_path / "out"
-    config = redis_config(redis_plain, testbed_s3, str(out), name, HASH_FIELDS,
+    config = redis_config(redis_plain, testbed_local, str(out), name, HASH_FIELDS,
                           url=redis_plain["MM_REDIS_URL"] + "/3", prefix="k:", scanCount=700,
                           target_mode="local", loader_mode=load_mode)
     config["dumper"]["worker"]["partSizeMB"] = 1
@@ -287,11 +288,11 @@ def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_s3,
     try:
         loaded = run(mm_binary, "load", path)
         assert loaded.returncode == 0, loaded.describe()
-        got = milvus_rows(testbed_s3, name, pks,
+        got = milvus_rows(testbed_local, name, pks,
                           ["id", "emb", "title", "price", "count", "flag", "meta"], "emb")
         assert_hash_rows(got, expected, b"k:")
     finally:
-        drop(testbed_s3, name)
+        drop(testbed_local, name)
 
 
 @pytest.mark.parametrize("load_mode", LOAD_MODES)
