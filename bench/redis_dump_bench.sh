@@ -39,6 +39,7 @@ cat > "$work/m.yaml" <<YAML
 dumper:
   worker:
     workMode: redis
+    partSizeMB: 128   # parts the check below can read one at a time
 source:
   redis:
     url: redis://127.0.0.1:$port
