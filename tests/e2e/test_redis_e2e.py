@@ -2,7 +2,7 @@
 blobs, string keys holding JSON text, a wrong-length blob, a password-protected server, a
 3-master Redis Cluster, and a SIGKILLed dump resumed exactly. Every migrated row is read back
 with pymilvus and compared field by field, bit for bit, with what redis-py reads from the
-server. RedisJSON and RediSearch are not packaged for Debian, so keyType json and
+server. The parts go to local disk, which the bed's Milvus (testbed_local) imports. RedisJSON and RediSearch are not packaged for Debian, so keyType json and
 `index:` (FT.INFO) are covered by the unit tests on parsed replies only
 (src/sources/redis/*_test.cc), plus the clear error a server without RediSearch gives here."""
 
@@ -121,11 +121,12 @@ def hash_keys(redis_plain):
 
 @pytest.mark.parametrize("load_mode", LOAD_MODES)
 def test_hash_keys_bit_for_bit_and_a_wrong_length_blob_skipped(
-        redis_plain, hash_keys, testbed_s3, mm_binary, tmp_path, load_mode):
+        redis_plain, hash_keys, testbed_local, mm_binary, tmp_path, load_mode):
     name = f"redis_hash_{uuid.uuid4().hex[:8]}"
-    config = redis_config(redis_plain, testbed_s3, f"e2e-redis/{name}", name, HASH_FIELDS,
+    config = redis_config(redis_plain, testbed_local, str(tmp_path / "out"), name, HASH_FIELDS,
                           url=redis_plain["MM_REDIS_URL"] + "/1", prefix="doc:",
-                          keyType="hash", scanCount=300, loader_mode=load_mode)
+                          keyType="hash", scanCount=300, target_mode="local",
+                          loader_mode=load_mode)
     config["dumper"]["invalidRows"] = "skip"
     try:
         done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
@@ -133,16 +134,16 @@ def test_hash_keys_bit_for_bit_and_a_wrong_length_blob_skipped(
         assert "1 row skipped: key 'doc:bad'" in done.output, done.describe()
         assert "blob is 124 bytes; expected 128 (32 dims x 4 bytes)" in done.output
         pks = [k[4:].decode() for k in hash_keys]
-        got = milvus_rows(testbed_s3, name, pks,
+        got = milvus_rows(testbed_local, name, pks,
                           ["id", "emb", "title", "price", "count", "flag", "meta"], "emb")
         assert_hash_rows(got, hash_keys, b"doc:")
     finally:
-        drop(testbed_s3, name)
+        drop(testbed_local, name)
 
 
-def test_wrong_length_blob_fails_the_dump_naming_its_key(redis_plain, hash_keys, testbed_s3,
+def test_wrong_length_blob_fails_the_dump_naming_its_key(redis_plain, hash_keys, testbed_local,
                                                          mm_binary, tmp_path):
-    config = redis_config(redis_plain, testbed_s3, str(tmp_path / "out"), "unused",
+    config = redis_config(redis_plain, testbed_local, str(tmp_path / "out"), "unused",
                           HASH_FIELDS, url=redis_plain["MM_REDIS_URL"] + "/1", prefix="doc:",
                           target_mode="local")
     done = run(mm_binary, "dump", write_yaml(tmp_path / "m.yaml", config))
@@ -153,7 +154,7 @@ def test_wrong_length_blob_fails_the_dump_naming_its_key(redis_plain, hash_keys,
 
 
 @pytest.mark.parametrize("load_mode", LOAD_MODES)
-def test_string_keys_with_json_text(redis_plain, testbed_s3, mm_binary, tmp_path, load_mode):
+def test_string_keys_with_json_text(redis_plain, testbed_local, mm_binary, tmp_path, load_mode):
     r = redis_client(redis_plain, db=2)
     r.flushdb()
     rng = np.random.default_rng(5)
@@ -178,15 +179,15 @@ def test_string_keys_with_json_text(redis_plain, testbed_s3, mm_binary, tmp_path
               {"name": "score", "type": "Double"},
               {"name": "tags", "type": "JSON"}]
     name = f"redis_str_{uuid.uuid4().hex[:8]}"
-    config = redis_config(redis_plain, testbed_s3, f"e2e-redis/{name}", name, fields,
+    config = redis_config(redis_plain, testbed_local, str(tmp_path / "out"), name, fields,
                           url=redis_plain["MM_REDIS_URL"] + "/2", match="item:*",
-                          keyType="string", loader_mode=load_mode)
+                          keyType="string", target_mode="local", loader_mode=load_mode)
     config["dumper"]["invalidRows"] = "skip"
     try:
         done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
         assert done.returncode == 0, done.describe()
         assert "1 row skipped: key 'item:extra-text'" in done.output, done.describe()
-        got = milvus_rows(testbed_s3, name, sorted(expected),
+        got = milvus_rows(testbed_local, name, sorted(expected),
                           ["id", "vec", "name", "score", "tags"], "vec")
         assert len(got) == len(expected)
         for pk, doc in expected.items():
@@ -197,11 +198,11 @@ def test_string_keys_with_json_text(redis_plain, testbed_s3, mm_binary, tmp_path
             assert struct.pack("<d", row["score"]) == struct.pack("<d", doc["score"])
             assert row["tags"] == doc["tags"]
     finally:
-        drop(testbed_s3, name)
+        drop(testbed_local, name)
 
 
 @pytest.mark.parametrize("load_mode", LOAD_MODES)
-def test_password_protected_server(redis_auth, testbed_s3, mm_binary, tmp_path, load_mode):
+def test_password_protected_server(redis_auth, testbed_local, mm_binary, tmp_path, load_mode):
     r = redis_client(redis_auth)
     r.flushdb()
     put_hashes(r, 400, prefix="sec:", seed=3)
@@ -211,24 +212,24 @@ def test_password_protected_server(redis_auth, testbed_s3, mm_binary, tmp_path, 
     for url, says in ((f"redis://:{wrong}@{host}:{port}", "was refused"),
                       (f"redis://default:{wrong}@{host}:{port}", "user 'default'"),
                       (f"redis://{host}:{port}", "requires a password")):
-        config = redis_config(redis_auth, testbed_s3, str(tmp_path / "refused"), "unused",
+        config = redis_config(redis_auth, testbed_local, str(tmp_path / "refused"), "unused",
                               HASH_FIELDS, url=url, prefix="sec:", target_mode="local")
         refused = run(mm_binary, "dump", write_yaml(tmp_path / "bad.yaml", config))
         assert refused.returncode != 0, refused.describe()
         assert says in refused.output, refused.describe()
         assert wrong not in refused.output and REDIS_PASSWORD not in refused.output
     name = f"redis_auth_{uuid.uuid4().hex[:8]}"
-    config = redis_config(redis_auth, testbed_s3, f"e2e-redis/{name}", name, HASH_FIELDS,
-                          prefix="sec:", loader_mode=load_mode)
+    config = redis_config(redis_auth, testbed_local, str(tmp_path / "out"), name, HASH_FIELDS,
+                          prefix="sec:", target_mode="local", loader_mode=load_mode)
     try:
         done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
         assert done.returncode == 0, done.describe()
         assert REDIS_PASSWORD not in done.output
-        got = milvus_rows(testbed_s3, name, [k[4:].decode() for k in expected],
+        got = milvus_rows(testbed_local, name, [k[4:].decode() for k in expected],
                           ["id", "emb", "title", "price", "count", "flag", "meta"], "emb")
         assert_hash_rows(got, expected, b"sec:")
     finally:
-        drop(testbed_s3, name)
+        drop(testbed_local, name)
 
 
 def dumped_pks(out: Path) -> list[str]:
@@ -250,7 +251,7 @@ def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_loc
                                                         tmp_path, load_mode):
     """The dump is SIGKILLed once a part is checkpointed inside a SCAN page; the rerun scans
     that page again, leaves out the keys dumped before, and every key arrives exactly once.
-    (The bed with Milvus on local disk: it imports the local parts.)"""
+    """
     r = redis_client(redis_plain, db=3)
     r.flushdb()
     put_hashes(r, 30000, prefix="k:", seed=11)
@@ -296,7 +297,7 @@ def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_loc
 
 
 @pytest.mark.parametrize("load_mode", LOAD_MODES)
-def test_cluster_one_task_a_master_float64_blobs(redis_cluster, testbed_s3, mm_binary, tmp_path,
+def test_cluster_one_task_a_master_float64_blobs(redis_cluster, testbed_local, mm_binary, tmp_path,
                                                  load_mode):
     r = redis_client(redis_cluster)
     for node_client in r.get_primaries():
@@ -309,21 +310,21 @@ def test_cluster_one_task_a_master_float64_blobs(redis_cluster, testbed_s3, mm_b
     fields = [dict(f) for f in HASH_FIELDS]
     fields[1]["dataType"] = "FLOAT64"
     name = f"redis_cluster_{uuid.uuid4().hex[:8]}"
-    config = redis_config(redis_cluster, testbed_s3, f"e2e-redis/{name}", name, fields,
-                          prefix="c:", loader_mode=load_mode)
+    config = redis_config(redis_cluster, testbed_local, str(tmp_path / "out"), name, fields,
+                          prefix="c:", target_mode="local", loader_mode=load_mode)
     try:
         done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
         assert done.returncode == 0, done.describe()
         assert "3 task(s) (one a cluster master)" in done.output, done.describe()
-        got = milvus_rows(testbed_s3, name, [k[2:].decode() for k in expected],
+        got = milvus_rows(testbed_local, name, [k[2:].decode() for k in expected],
                           ["id", "emb", "title", "price", "count", "flag", "meta"], "emb")
         assert_hash_rows(got, expected, b"c:", vec_dtype="<f8")
     finally:
-        drop(testbed_s3, name)
+        drop(testbed_local, name)
 
 
-def test_index_without_redisearch_is_a_clear_error(redis_plain, testbed_s3, mm_binary, tmp_path):
-    config = redis_config(redis_plain, testbed_s3, str(tmp_path / "out"), "unused", [],
+def test_index_without_redisearch_is_a_clear_error(redis_plain, testbed_local, mm_binary, tmp_path):
+    config = redis_config(redis_plain, testbed_local, str(tmp_path / "out"), "unused", [],
                           index="idx:docs", target_mode="local")
     del config["source"]["redis"]["fields"]
     done = run(mm_binary, "dump", write_yaml(tmp_path / "m.yaml", config))

@@ -95,7 +95,8 @@ TEST(RedisConfigTest, ErrorsNameTheKeyAndNeverTheUrl) {
   EXPECT_NE(ErrorOf(Replace(kExample, "    prefix: \"doc:\"\n", "    prefix: a\n    match: b*\n"))
                 .find("[source.redis.match]"),
             std::string::npos);
-  EXPECT_NE(ErrorOf(Replace(kExample, "        pk: key\n", "")).find("exactly one primary key"),
+  EXPECT_NE(ErrorOf(Replace(kExample, "        pk: key\n", "        type: VarChar\n"))
+                .find("exactly one primary key"),
             std::string::npos);
   EXPECT_NE(ErrorOf(Replace(kExample, "      name: docs\n", "      name: 9docs\n"))
                 .find("[target.create.collection.name]"),
