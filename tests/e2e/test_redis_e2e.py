@@ -254,7 +254,7 @@ def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_loc
     """
     r = redis_client(redis_plain, db=3)
     r.flushdb()
-    put_hashes(r, 30000, prefix="k:", seed=11)
+    put_hashes(r, 20000, prefix="k:", seed=11)
     expected = read_hashes(r, "k:*")
     name = f"redis_kill_{uuid.uuid4().hex[:8]}"
     out = tmp_path / "out"
