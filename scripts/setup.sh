@@ -14,7 +14,8 @@ apt_pkgs=(cmake ninja-build g++ pkg-config
   openjdk-17-jdk-headless maven openssl ccache
   libcpp-httplib-dev chromium  # the REST server (issue 11) and its headless-browser test
   libpq-dev  # the PostgreSQL source (issue 14)
-  libmongoc-dev)  # the MongoDB source (issue 15)
+  libmongoc-dev  # the MongoDB source (issue 15)
+  libhiredis-dev redis-server redis-tools)  # the Redis source (issue 15) and its test servers
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

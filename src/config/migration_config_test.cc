@@ -494,7 +494,7 @@ TEST(MigrationConfigTest, WorkModeValuesAreCaseInsensitive) {
                                           "workMode: Milvus2X"), "m.yaml");
   EXPECT_EQ(bad.status().message(),
             "m.yaml: [dumper.worker.workMode] 'Milvus2X' is not supported by this build; "
-            "expected faiss, milvus1x, elasticsearch, postgres or mongodb");
+            "expected faiss, milvus1x, elasticsearch, postgres, mongodb or redis");
 }
 
 TEST(MigrationConfigTest, KeysDifferingOnlyByCaseAreAnError) {

@@ -7,11 +7,13 @@
 #include "sources/milvus1x/milvus1x_config.h"
 #include "sources/postgres/postgres_config.h"
 #include "sources/mongodb/mongodb_config.h"
+#include "sources/redis/redis_config.h"
 
 namespace mm {
 namespace {
 
-// One line a kind (the last column: its default loader.mode). Recognition asks the kinds in this order when workMode is absent.
+// One line a kind (the last column: its default loader.mode). Recognition asks the kinds in
+// this order when workMode is absent.
 constexpr SourceKind kSourceKinds[] = {
     {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource, LoaderMode::kImport},
     {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource,
@@ -21,6 +23,8 @@ constexpr SourceKind kSourceKinds[] = {
     {"postgres", RecognisePostgresConfig, ParsePostgresConfig, OpenPostgresSource,
      LoaderMode::kImport},
     {"mongodb", RecogniseMongoConfig, ParseMongoSourceConfig, OpenMongoSource,
+     LoaderMode::kImport},
+    {"redis", RecogniseRedisConfig, ParseRedisSourceConfig, OpenRedisSource,
      LoaderMode::kImport},
 };
 

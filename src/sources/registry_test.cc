@@ -12,7 +12,7 @@ const SourceKind* Recognised(const std::string& yaml) {
 }
 
 TEST(SourceRegistryTest, FindsEachKindByItsWorkMode) {
-  for (const char* mode : {"faiss", "milvus1x", "elasticsearch"}) {
+  for (const char* mode : {"faiss", "milvus1x", "elasticsearch", "redis"}) {
     const SourceKind* kind = FindSourceKind(mode);
     ASSERT_NE(kind, nullptr) << mode;
     EXPECT_STREQ(kind->work_mode, mode);
@@ -20,7 +20,7 @@ TEST(SourceRegistryTest, FindsEachKindByItsWorkMode) {
   EXPECT_EQ(FindSourceKind("FAISSx"), nullptr);
   EXPECT_EQ(FindSourceKind(""), nullptr);
   // The list the workMode messages give.
-  EXPECT_EQ(SourceKindNames(), "faiss, milvus1x, elasticsearch, postgres or mongodb");
+  EXPECT_EQ(SourceKindNames(), "faiss, milvus1x, elasticsearch, postgres, mongodb or redis");
 }
 
 // Without workMode the keys name the kind, in the order the parser always inferred it:
@@ -45,6 +45,9 @@ TEST(SourceRegistryTest, RecognisesTheKindFromTheKeysPresent) {
   k = Recognised("meta:\n  mode: sqlite\nsource:\n  es:\n    urls: [http://h:9200]\n");
   ASSERT_NE(k, nullptr);
   EXPECT_STREQ(k->work_mode, "elasticsearch");
+  k = Recognised("source:\n  redis:\n    url: redis://h:6379\n");
+  ASSERT_NE(k, nullptr);
+  EXPECT_STREQ(k->work_mode, "redis");
   // A faissFile under the other section is not the source's.
   EXPECT_EQ(Recognised("source:\n  mode: remote\n  local:\n    faissFile: /x.index\n"), nullptr);
   EXPECT_EQ(Recognised("source:\n  local:\n    faissFile: ''\n"), nullptr);
