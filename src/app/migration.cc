@@ -219,6 +219,7 @@ Status Verify(const MigrationConfig& config, const VerifyRequest& request,
   spdlog::info("verify: {} against milvus {}", source.id, RedactUrl(config.milvus_endpoint));
   ASSIGN_OR_RETURN(VerifyReport report, RunVerify(*source.source, *milvus, options));
   const std::string json = report.ToJson();
+  if (request.report_json != nullptr) *request.report_json = json;
   // Beside manifest.json, so the output says what was proven about it.
   Result<std::unique_ptr<Storage>> output = OpenOutputStorage(config);
   Status stored = output.status();
