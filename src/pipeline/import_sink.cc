@@ -635,7 +635,7 @@ class ImportSink::PartStream {
     if (options_.observer != nullptr) {
       options_.observer->AddConcurrentImport(imported, static_cast<int64_t>(ref.part.bytes));
     }
-    spdlog::info("load: part {} imported while the dump goes on: {} rows", ref.part.dir,
+    spdlog::info("load: part {} imported: {} rows, while the dump goes on", ref.part.dir,
                  imported);
     return absl::OkStatus();
   }

@@ -78,7 +78,7 @@ def test_start_killed_anywhere_then_rerun_holds_exactly_the_source(
         overrides={"dumper.worker.partSizeMB": 1, "loader.worker.limit": 2}))
     slow = {"MM_TEST_DUMP_PAUSE_AFTER_PART_MS": SLOW_DUMP_MS}
     # 1. The dump runs and a part was imported beside it.
-    start_and_kill_at(mm_binary, config, "imported while the dump goes on", slow)
+    start_and_kill_at(mm_binary, config, "rows, while the dump goes on", slow)
     # 2. Milvus accepted an import, the checkpoint does not know its task id yet, the dump
     #    still runs.
     start_and_kill_at(mm_binary, config, "MM_TEST_PAUSE_AFTER_IMPORT_SUBMIT_MS",
