@@ -273,6 +273,11 @@ class EsSliceReader : public BatchReader {
       }
       doc_bytes_ = hits > 0 ? std::max<int64_t>(1, static_cast<int64_t>(body.size()) / hits)
                             : 1;
+      spdlog::info("elasticsearch: index '{}' slice {} of {}: pages of {} documents (~{} bytes "
+                   "of JSON each; dumper.worker.reader.bufferSize sets a fixed number)",
+                   config.index, slice_, slices_,
+                   std::clamp<int64_t>(kEsPageBytes / doc_bytes_, 1, config.batch_docs),
+                   doc_bytes_);
     }
     return std::clamp<int64_t>(kEsPageBytes / doc_bytes_, 1, config.batch_docs);
   }
