@@ -75,12 +75,15 @@ Status CheckLoaderMode(const MigrationConfig& config, MilvusClient& milvus) {
 }
 
 // Source -> parts in `output`. `sink` (may be null: dump alone) checks the target
-// collections before the dump reads anything.
+// collections before the dump reads anything, and a sink that takes parts loads each one as
+// soon as the dump checkpointed it (Sink::BeginParts), through `store`, which the load
+// after the dump must then share.
 Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* observer,
-                Sink* sink = nullptr) {
+                Sink* sink = nullptr, ManifestStore* shared_store = nullptr) {
   const bool batches = sink != nullptr && sink->input() == SinkInput::kBatches;
   ASSIGN_OR_RETURN(OpenedSource source, OpenSource(config));
-  ManifestStore store(&output);
+  ManifestStore own_store(&output);
+  ManifestStore& store = shared_store != nullptr ? *shared_store : own_store;
   DumpOptions options{.workers = config.dumper_limit,
                       .part_bytes = static_cast<uint64_t>(config.part_size_mb) << 20,
                       .source_kind = config.work_mode,
@@ -101,13 +104,38 @@ Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* obs
       return sink->CheckTargets(output, source.id, plans);
     };
   }
+  // A test hook (see DumpOptions::test_pause_after_checkpoint_ms); never set in real runs.
+  if (const char* pause = std::getenv("MM_TEST_DUMP_PAUSE_AFTER_PART_MS")) {
+    options.test_pause_after_checkpoint_ms = std::atoll(pause);
+  }
+  const bool load_while_dumping = sink != nullptr && sink->input() == SinkInput::kParts;
+  if (load_while_dumping) {
+    options.on_plan_checkpointed = [&](const std::vector<CollectionPlan>& plans) {
+      // Only parts that no rerun dumps again can go to Milvus before the dump ends.
+      std::vector<bool> streamable;
+      for (const auto& plan : plans) streamable.push_back(plan.tasks_resumable);
+      return sink->BeginParts(output, store, std::move(streamable));
+    };
+    options.on_checkpointed = [&] { return sink->PartsCheckpointed(); };
+  }
   if (batches) {
     spdlog::info("load: {} -> milvus {} by {} (loader.mode), checkpoint in {}", source.id,
                  RedactUrl(config.milvus_endpoint), sink->kind(), output.Describe());
   } else {
     spdlog::info("dump: {} -> {}", source.id, output.Describe());
   }
-  ASSIGN_OR_RETURN(DumpSummary s, RunDump(*source.source, output, store, options));
+  Result<DumpSummary> dumped = RunDump(*source.source, output, store, options);
+  if (load_while_dumping) {
+    Status loaded = sink->EndParts(dumped.ok());
+    // An import's error stopped the dump: it is the cause.
+    if (!loaded.ok()) {
+      if (!dumped.ok() && !absl::IsCancelled(dumped.status())) {
+        spdlog::warn("dump: {}", std::string(dumped.status().message()));
+      }
+      return loaded;
+    }
+  }
+  ASSIGN_OR_RETURN(DumpSummary s, std::move(dumped));
   spdlog::info("dump: done: {} rows, {} parts, {:.1f} MB in {:.2f}s ({:.1f} MB/s){}; {}",
                s.rows, s.parts, s.bytes / 1e6, s.seconds,
                s.bytes / 1e6 / std::max(s.seconds, 1e-6),
@@ -134,8 +162,10 @@ Status ReportDump(Storage& output, const RunObserver& observer) {
 // Parts in `output` -> `sink` -> Milvus, then the summary (see run_report.h) as `command`,
 // then the dumped files go if loader.cleanup asks (report.json stays).
 Status LoadWith(const MigrationConfig& config, Storage& output, Sink& sink,
-                const char* command, const RunObserver& observer) {
-  ManifestStore store(&output);
+                const char* command, const RunObserver& observer,
+                ManifestStore* shared_store = nullptr) {
+  ManifestStore own_store(&output);
+  ManifestStore& store = shared_store != nullptr ? *shared_store : own_store;
   ASSIGN_OR_RETURN(LoadSummary s, RunLoad(sink, output, store));
   const RunReport report = BuildRunReport(command, store.Snapshot(), observer.Snapshot());
   // Rows the dump left out, once more on the last line of a `start`.
@@ -230,6 +260,7 @@ Status Verify(const MigrationConfig& config, const VerifyRequest& request,
   spdlog::info("verify: {} against milvus {}", source.id, RedactUrl(config.milvus_endpoint));
   ASSIGN_OR_RETURN(VerifyReport report, RunVerify(*source.source, *milvus, options));
   const std::string json = report.ToJson();
+  if (request.report_json != nullptr) *request.report_json = json;
   // Beside manifest.json, so the output says what was proven about it.
   Result<std::unique_ptr<Storage>> output = OpenOutputStorage(config);
   Status stored = output.status();
@@ -302,10 +333,13 @@ Status Start(const MigrationConfig& config, const RunHooks& hooks) {
   RETURN_IF_ERROR(CheckLoaderMode(config, *milvus));
   ASSIGN_OR_RETURN(auto output, OpenOutputStorage(config));
   std::unique_ptr<Sink> sink = OpenSink(config, *milvus, observer);
-  // A sink that takes parts loads after the dump; one that takes batches (SinkInput::
-  // kBatches) takes the source's batches in the dump's place, and is done when it is.
+  // A sink that takes parts loads each part as soon as the dump checkpointed it, then the
+  // rest after the dump (the count check, index and load once every part is in); one that
+  // takes batches (SinkInput::kBatches) takes the source's batches in the dump's place, and
+  // is done when it is. Dump and load share one checkpoint store, as they run at once.
   return WithOutputLock(config, *output, "start", [&]() -> Status {
-    RETURN_IF_ERROR(DumpWith(config, *output, observer, sink.get()));
+    ManifestStore store(output.get());
+    RETURN_IF_ERROR(DumpWith(config, *output, observer, sink.get(), &store));
     if (sink->input() == SinkInput::kBatches) {
       const Manifest m = CheckpointOf(*output);
       PublishRunReport(BuildRunReport("start", m, observer->Snapshot()), *output);
@@ -314,7 +348,7 @@ Status Start(const MigrationConfig& config, const RunHooks& hooks) {
       spdlog::info("load: done: {} rows sent by {}", rows, sink->kind());
       return absl::OkStatus();
     }
-    return LoadWith(config, *output, *sink, "start", *observer);
+    return LoadWith(config, *output, *sink, "start", *observer, &store);
   });
 }
 

@@ -33,6 +33,9 @@ struct VerifyRequest {
   double sample_percent = 100;  // --sample P
   std::string report_file;      // --report FILE; "" = only verify-report.json in the output
   uint64_t seed = 0;            // 0: random
+  // When set, receives the JSON report (the same as verify-report.json) once verify has
+  // compared the two sides, also when they differ; the REST server keeps it with the job.
+  std::string* report_json = nullptr;
 };
 
 // Compares the source with the Milvus collections it was migrated into; prints the summary,

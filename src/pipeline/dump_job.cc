@@ -8,6 +8,7 @@
 #include <limits>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_format.h"
 #include "core/cancellation.h"
@@ -89,6 +90,35 @@ Status DeleteUncheckpointedParts(Storage& storage, const std::string& task_prefi
   for (const auto& dir : stale) {
     RETURN_IF_ERROR(dir.back() == '/' ? storage.DeletePrefix(dir.substr(0, dir.size() - 1))
                                       : storage.Delete(dir));
+  }
+  return absl::OkStatus();
+}
+
+// The first part of `task` that a load submitted to Milvus (its intent recorded is enough:
+// the import may be running), or "" when none. `start` imports parts while the dump goes on,
+// so such a task must never be dumped again from its start: its rows would go in twice.
+std::string SubmittedPart(const CollectionManifest& cm, const TaskRecord& task) {
+  for (const auto& p : task.parts) {
+    if (cm.load.imports.count(p.dir)) return p.dir;
+  }
+  return "";
+}
+
+Status RefuseRedump(const CollectionManifest& cm, const std::string& task,
+                    const std::string& part, const std::string& why) {
+  return absl::FailedPreconditionError(StrCat(
+      "dump: task ", task, " of '", cm.schema.collection, "' would be dumped again from its "
+      "start (", why, "), but its part ", part, " was already submitted to Milvus (",
+      cm.load.target, "), so its rows would be imported twice. Restore the part, or drop the "
+      "collection and start over in an empty output directory"));
+}
+
+// RefuseRedump for the first task of `cm` with a part submitted to Milvus; OK when none.
+Status RefuseRedumpAny(const CollectionManifest& cm, const std::string& why) {
+  for (const auto& [id, task] : cm.tasks) {
+    if (std::string part = SubmittedPart(cm, task); !part.empty()) {
+      return RefuseRedump(cm, id, part, why);
+    }
   }
   return absl::OkStatus();
 }
@@ -384,6 +414,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     // A source whose tasks cannot be read again identically (ES slices of a new point in
     // time) redoes all of them after an interrupted dump; DumpTask replaces their parts.
     if (!plan.tasks_resumable && !was_complete && !cm.tasks.empty()) {
+      RETURN_IF_ERROR(RefuseRedumpAny(cm, "the dump of this collection cannot resume"));
       spdlog::info("dump: '{}' cannot resume part-way; reading it again from the start",
                    plan.schema->collection);
       // Rows already sent may come again: only Upsert keeps them single.
@@ -398,6 +429,9 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
       if (planned.count(it->first)) {
         ++it;
         continue;
+      }
+      if (std::string part = SubmittedPart(cm, it->second); !part.empty()) {
+        return RefuseRedump(cm, it->first, part, "it is not in this run's plan");
       }
       spdlog::info("dump: '{}': task {} of an earlier run is not in this plan; deleting its "
                    "parts", plan.schema->collection, it->first);
@@ -419,14 +453,25 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
   std::set<std::pair<size_t, std::string>> redo;
   std::set<size_t> restarted;
   for (const auto& p : problems) {
-    if (restarted.count(p.collection) || !redo.insert({p.collection, p.task}).second) continue;
     CollectionManifest& cm = manifest.collections[p.collection];
+    // A part Milvus has imported is no longer needed (loader.cleanup may even have gone).
+    if (auto it = cm.load.imports.find(p.part_dir);
+        it != cm.load.imports.end() && it->second.completed) {
+      continue;
+    }
+    if (restarted.count(p.collection) || !redo.insert({p.collection, p.task}).second) continue;
     if (plans[p.collection].tasks_resumable) {
+      if (std::string part = SubmittedPart(cm, cm.tasks[p.task]); !part.empty()) {
+        return RefuseRedump(cm, p.task, part,
+                            StrCat("its part ", p.part_dir, " is damaged: ", p.Describe(storage)));
+      }
       spdlog::warn("dump: part {} of task {} ('{}'): {}; dumping task {} again", p.part_dir,
                    p.task, cm.schema.collection, p.Describe(storage), p.task);
       cm.tasks.erase(p.task);
     } else {
       // Its tasks cannot be read again identically alone (a new point in time): all again.
+      RETURN_IF_ERROR(RefuseRedumpAny(
+          cm, StrCat("its part ", p.part_dir, " is damaged: ", p.Describe(storage))));
       spdlog::warn("dump: part {} of task {} ('{}'): {}; dumping '{}' again from the start",
                    p.part_dir, p.task, cm.schema.collection, p.Describe(storage),
                    cm.schema.collection);
@@ -443,6 +488,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     }
     manifest = store.Snapshot();
   }
+  if (options.on_plan_checkpointed) RETURN_IF_ERROR(options.on_plan_checkpointed(plans));
 
   DumpSummary summary;
   std::vector<PlannedTask> todo;
@@ -509,16 +555,33 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     const auto started = std::chrono::steady_clock::now();
     dumped = ParallelFor(options.workers, todo.size(), [&](size_t i) -> Status {
       const PlannedTask& pt = todo[i];
-      auto save = [&](const TaskRecord& record) {
-        return store.Update([&](Manifest& m) {
+      auto save = [&](const TaskRecord& record) -> Status {
+        RETURN_IF_ERROR(store.Update([&](Manifest& m) {
           m.collections[pt.collection].tasks[pt.task->id] = record;
-        });
+        }));
+        if (options.test_pause_after_checkpoint_ms > 0) {
+          std::this_thread::sleep_for(
+              std::chrono::milliseconds(options.test_pause_after_checkpoint_ms));
+        }
+        return options.on_checkpointed ? options.on_checkpointed() : absl::OkStatus();
       };
       std::optional<TaskRecord> previous;
+      Status redump;
       store.Read([&](const Manifest& m) {
-        const auto& tasks = m.collections[pt.collection].tasks;
-        if (auto it = tasks.find(pt.task->id); it != tasks.end()) previous = it->second;
+        const CollectionManifest& cm = m.collections[pt.collection];
+        if (auto it = cm.tasks.find(pt.task->id); it != cm.tasks.end()) {
+          previous = it->second;
+          // DumpTask resumes a task after its parts only when it is unfinished and has a
+          // position; otherwise it dumps it again from its start.
+          const bool resumes = !previous->done && !previous->position.empty() &&
+                               !previous->parts.empty();
+          if (std::string part = SubmittedPart(cm, *previous); !resumes && !part.empty()) {
+            redump = RefuseRedump(cm, pt.task->id, part,
+                                  "dumper.invalidRows: fail reads it again");
+          }
+        }
       });
+      RETURN_IF_ERROR(redump);
       TaskProgress task_progress{options.observer,
                                  plans[pt.collection].schema->collection};
       if (options.batch_sink != nullptr) {

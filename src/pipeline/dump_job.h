@@ -33,6 +33,16 @@ struct DumpOptions {
   // Called with the plans before anything is read or written (e.g. `start` checks that the
   // target collections can take the rows); its error ends the dump.
   std::function<Status(const std::vector<CollectionPlan>&)> check_plans;
+  // `start` imports parts while the dump goes on (Sink::BeginParts): `on_plan_checkpointed`
+  // once the checkpoint holds this run's plan, before the first task runs; `on_checkpointed`
+  // after every part or task checkpointed since. Either one's error stops the dump. May be
+  // empty.
+  std::function<Status(const std::vector<CollectionPlan>&)> on_plan_checkpointed;
+  std::function<Status()> on_checkpointed;
+  // Test-only (MM_TEST_DUMP_PAUSE_AFTER_PART_MS): sleep this long after each part or task
+  // checkpointed, so a test can see the load run beside a slow dump and kill it there. 0 in
+  // real runs.
+  int64_t test_pause_after_checkpoint_ms = 0;
   // Sees the same rows and bytes as the dump's Progress, per collection; may be null.
   // Must outlive RunDump.
   RunObserver* observer = nullptr;
@@ -66,6 +76,9 @@ std::string DescribeSkipped(const std::vector<std::pair<std::string, SkippedRows
 // are counted per task and collection in the manifest. FailedPrecondition (the manifest
 // left incomplete) when a collection's source held rows and every one was left out, or
 // when more were left out than max_invalid_ratio allows.
+// A task is never dumped again from its start (its parts replaced) once a part of it was
+// submitted to Milvus (the manifest's LoadState): FailedPrecondition naming the part instead,
+// since the rows would then be imported twice.
 // REQUIRES: `store` reads and writes that same storage, and the caller holds its OutputLock
 // (this deletes leftovers it finds there).
 Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& store,

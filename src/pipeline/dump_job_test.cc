@@ -96,6 +96,72 @@ TEST(DumpJobTest, LostOrTruncatedPartIsDumpedAgainOnRerun) {
   }
 }
 
+// `start` imports parts while the dump goes on, so a task with a part Milvus has (or may
+// have: its import submitted) is never dumped again from its start. A damaged part whose
+// import completed is no longer needed and is left as it is; one whose import was only
+// submitted stops the dump, naming the part.
+TEST(DumpJobTest, TaskWithAPartSubmittedToMilvusIsNeverDumpedAgain) {
+  for (bool completed : {true, false}) {
+    MemoryStorage storage;
+    ManifestStore store(&storage);
+    CountingSource first(3, 50);
+    ASSERT_TRUE(RunDump(first, storage, store, {.workers = 1, .part_bytes = 160,
+                                                .source_kind = "test", .source_id = "s"})
+                    .ok());
+    const PartInfo victim = store.Snapshot().collections[0].tasks.at("t1").parts[2];
+    ASSERT_TRUE(store.Update([&](Manifest& m) {
+      auto& r = m.collections[0].load.imports[victim.dir];
+      r.intent_unix_s = 1;
+      r.task_ids = {7};
+      r.completed = completed;
+      r.rows = completed ? victim.rows : 0;
+    }).ok());
+    ASSERT_TRUE(storage.Delete(victim.files[1]).ok());
+
+    CountingSource source(3, 50);
+    auto summary = RunDump(source, storage, store, {.workers = 1, .part_bytes = 160,
+                                                    .source_kind = "test", .source_id = "s"});
+    if (completed) {
+      ASSERT_TRUE(summary.ok()) << summary.status();
+      EXPECT_EQ(source.opened(), 0);
+      EXPECT_EQ(summary->rows, 150);
+    } else {
+      ASSERT_FALSE(summary.ok());
+      EXPECT_EQ(summary.status().code(), absl::StatusCode::kFailedPrecondition);
+      EXPECT_THAT(std::string(summary.status().message()),
+                  testing::AllOf(testing::HasSubstr("task t1"), testing::HasSubstr(victim.dir),
+                                 testing::HasSubstr("imported twice")));
+      EXPECT_EQ(source.opened(), 0);
+    }
+  }
+}
+
+// `start`'s hooks: the plan once checkpointed, then every checkpoint; an error stops the dump.
+TEST(DumpJobTest, CheckpointHooksSeeThePlanThenEachCheckpoint) {
+  MemoryStorage storage;
+  ManifestStore store(&storage);
+  CountingSource source(3, 50);
+  int plans = 0;
+  int checkpoints = 0;
+  DumpOptions options{.workers = 1, .part_bytes = 160, .source_kind = "test",
+                      .source_id = "s"};
+  options.on_plan_checkpointed = [&](const std::vector<CollectionPlan>& p) {
+    EXPECT_EQ(store.Snapshot().collections.size(), p.size());
+    ++plans;
+    return absl::OkStatus();
+  };
+  options.on_checkpointed = [&]() -> Status {
+    if (++checkpoints == 2) return absl::AbortedError("import failed");
+    return absl::OkStatus();
+  };
+  auto summary = RunDump(source, storage, store, options);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_THAT(std::string(summary.status().message()), testing::HasSubstr("import failed"));
+  EXPECT_EQ(plans, 1);
+  EXPECT_EQ(checkpoints, 2);
+  EXPECT_FALSE(store.Snapshot().dump_complete);
+}
+
 // The int64 ids of a NumPy part's id.npy (after its 128-byte header).
 std::vector<int64_t> PartIds(MemoryStorage& storage, const PartInfo& part) {
   const std::string text = storage.Content(part.dir + "/id.npy");

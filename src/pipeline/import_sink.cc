@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -339,6 +342,51 @@ Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
   return absl::OkStatus();
 }
 
+namespace {
+
+// After an import into collection `c` failed with `first_error`: Milvus out of reach, a
+// timeout or a stop keep everything for a rerun; otherwise a collection the load created is
+// dropped (it holds nothing the user had) and the checkpoint forgets the load once it is.
+void AfterImportError(MilvusClient& milvus, ManifestStore& store, size_t c,
+                      const LoadOptions& options, const Status& first_error) {
+  const std::string name = store.Snapshot().collections[c].schema.collection;
+  const LoadState state = store.Snapshot().collections[c].load;
+  // Milvus out of reach (past the retry budget), a timeout, or a stop: the submitted
+  // imports may still finish, and a rerun waits for them by task id.
+  const bool resumable = absl::IsDeadlineExceeded(first_error) ||
+                         absl::IsCancelled(first_error) || IsTransient(first_error);
+  if (resumable) {
+    spdlog::warn("load: '{}' is partly loaded; the checkpoint keeps the parts submitted "
+                 "and imported: rerun the same command to finish", name);
+  } else if (state.created) {
+    // A collection this load created holds nothing the user had: drop it rather than
+    // leave a half-filled one behind. The checkpoint forgets the load only once the
+    // drop succeeded; otherwise it still knows the collection and its imports.
+    spdlog::warn("load: dropping collection '{}' that this load created, after the error",
+                 name);
+    Status dropped = milvus.DropCollection(name);
+    if (dropped.ok()) {
+      store.Update([&](Manifest& mm) {
+        mm.collections[c].load = LoadState{};
+        mm.collections[c].load.target = options.target;
+      }).IgnoreError();
+    } else {
+      spdlog::warn("load: could not drop '{}' ({}); the checkpoint keeps what was imported "
+                   "into it: rerun the same command to finish", name,
+                   std::string(dropped.message()));
+    }
+  } else {
+    bool any_completed = false;
+    for (const auto& [dir, r] : state.imports) any_completed |= r.completed;
+    if (any_completed) {
+      spdlog::warn("load: collection '{}' existed before and now holds part of the rows; "
+                   "rerun load to finish (imported parts are not imported again)", name);
+    }
+  }
+}
+
+}  // namespace
+
 Status ImportSink::CheckTargets(Storage& output, const std::string& source_id,
                                 const std::vector<CollectionPlan>& plans) {
   MilvusClient& milvus = *milvus_;
@@ -432,39 +480,7 @@ Result<LoadSummary> ImportSink::LoadParts(Storage& storage, ManifestStore& store
     summary.parts += static_cast<int>(todo.size());
 
     if (!first_error.ok()) {
-      const LoadState state = store.Snapshot().collections[c].load;
-      // Milvus out of reach (past the retry budget), a timeout, or a stop: the submitted
-      // imports may still finish, and a rerun waits for them by task id.
-      const bool resumable = absl::IsDeadlineExceeded(first_error) ||
-                             absl::IsCancelled(first_error) || IsTransient(first_error);
-      if (resumable) {
-        spdlog::warn("load: '{}' is partly loaded; the checkpoint keeps the parts submitted "
-                     "and imported: rerun the same command to finish", name);
-      } else if (state.created) {
-        // A collection this load created holds nothing the user had: drop it rather than
-        // leave a half-filled one behind. The checkpoint forgets the load only once the
-        // drop succeeded; otherwise it still knows the collection and its imports.
-        spdlog::warn("load: dropping collection '{}' that this load created, after the error",
-                     name);
-        Status dropped = milvus.DropCollection(name);
-        if (dropped.ok()) {
-          store.Update([&](Manifest& mm) {
-            mm.collections[c].load = LoadState{};
-            mm.collections[c].load.target = options.target;
-          }).IgnoreError();
-        } else {
-          spdlog::warn("load: could not drop '{}' ({}); the checkpoint keeps what was imported "
-                       "into it: rerun the same command to finish", name,
-                       std::string(dropped.message()));
-        }
-      } else {
-        bool any_completed = false;
-        for (const auto& [dir, r] : state.imports) any_completed |= r.completed;
-        if (any_completed) {
-          spdlog::warn("load: collection '{}' existed before and now holds part of the rows; "
-                       "rerun load to finish (imported parts are not imported again)", name);
-        }
-      }
+      AfterImportError(milvus, store, c, options, first_error);
       return first_error;
     }
 
@@ -484,6 +500,202 @@ Result<LoadSummary> ImportSink::LoadParts(Storage& storage, ManifestStore& store
   }
   summary.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return summary;
+}
+
+// The import of parts while the dump goes on (`start`). Workers take the next part the
+// checkpoint holds, of a streamable collection, that this target has not imported and no
+// worker has taken, and import it as LoadParts would (ImportPart: intent first, then the
+// task ids, then completed); the collection is prepared once, before its first part.
+class ImportSink::PartStream {
+ public:
+  PartStream(MilvusClient& milvus, const LoadOptions& options, Storage& storage,
+             ManifestStore& store, std::vector<bool> streamable)
+      : milvus_(milvus),
+        options_(options),
+        storage_(storage),
+        store_(store),
+        streamable_(std::move(streamable)),
+        prepared_(streamable_.size(), false) {
+    const Manifest m = store_.Snapshot();
+    checkpoint_ = StrCat(storage_.Describe(), "/", ManifestStore::kFileName);
+    for (const auto& c : m.collections) plan_ids_.push_back(PlanId(m.source_id, c.schema.collection));
+    CancellationFlag* const run_flag = CurrentRunCancellation();
+    for (int i = 0; i < std::max(options_.workers, 1); ++i) {
+      threads_.emplace_back([this, run_flag] {
+        ScopedRunCancellation scoped(run_flag);
+        Work();
+      });
+    }
+  }
+
+  ~PartStream() { End(false).IgnoreError(); }
+
+  void Wake() { cv_.notify_all(); }
+
+  Status error() {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+
+  // Waits for the workers: with `dump_ok` until every part is imported, else for the imports
+  // in flight. Then the first error, after AfterImportError for its collection.
+  Status End(bool dump_ok) {
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return error_;
+      ended_ = true;
+      dump_ok_ = dump_ok;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    std::lock_guard lock(mu_);
+    if (!error_.ok() && error_collection_ < streamable_.size()) {
+      AfterImportError(milvus_, store_, error_collection_, options_, error_);
+    }
+    return error_;
+  }
+
+ private:
+  // The next part to import, marked taken; nullopt when none is waiting. REQUIRES: mu_ held.
+  std::optional<PartRef> TakeLocked() {
+    std::optional<PartRef> next;
+    store_.Read([&](const Manifest& m) {
+      for (size_t c = 0; c < m.collections.size() && c < streamable_.size() && !next; ++c) {
+        if (!streamable_[c]) continue;
+        const CollectionManifest& cm = m.collections[c];
+        // Imports recorded for another Milvus are not this load's (ResetStaleLoadState).
+        const bool ours = cm.load.target == options_.target;
+        for (const auto& [task_id, task] : cm.tasks) {
+          for (const auto& part : task.parts) {
+            if (taken_.count({c, part.dir})) continue;
+            auto it = cm.load.imports.find(part.dir);
+            if (ours && it != cm.load.imports.end() && it->second.completed) continue;
+            next = PartRef{c, part};
+            break;
+          }
+          if (next) break;
+        }
+      }
+    });
+    if (next) taken_.insert({next->collection, next->part.dir});
+    return next;
+  }
+
+  void Work() {
+    while (true) {
+      std::optional<PartRef> ref;
+      {
+        std::unique_lock lock(mu_);
+        while (true) {
+          if (!error_.ok() || (ended_ && !dump_ok_)) return;
+          ref = TakeLocked();
+          if (ref || ended_) break;
+          // Woken by each checkpoint; the timeout is only a safety net.
+          cv_.wait_for(lock, std::chrono::seconds(1));
+        }
+      }
+      if (!ref) return;  // the dump ended and every part is taken
+      Status st = ImportOne(*ref);
+      if (!st.ok()) {
+        std::lock_guard lock(mu_);
+        if (error_.ok()) {
+          error_ = st;
+          error_collection_ = ref->collection;
+        }
+        cv_.notify_all();
+        return;
+      }
+    }
+  }
+
+  // The collection prepared once (as LoadParts does: a stale load state reset, the target
+  // checked, then created or adopted), then the part imported.
+  Status ImportOne(const PartRef& ref) {
+    const size_t c = ref.collection;
+    {
+      std::lock_guard lock(prepare_mu_);
+      if (!prepared_[c]) {
+        RETURN_IF_ERROR(ResetStaleLoadState(milvus_, store_, c, options_));
+        bool prepared = false;
+        store_.Read([&](const Manifest& m) { prepared = m.collections[c].load.prepared; });
+        if (!prepared) {
+          const Schema schema = store_.Snapshot().collections[c].schema;
+          RETURN_IF_ERROR(CheckTargetCollection(milvus_, schema, plan_ids_[c],
+                                                options_.if_exists, checkpoint_));
+        }
+        RETURN_IF_ERROR(
+            PrepareCollection(milvus_, store_, c, options_, plan_ids_[c], checkpoint_));
+        prepared_[c] = true;
+      }
+    }
+    // A part already imported by this target (taken before ResetStaleLoadState reset
+    // another target's imports, or completed meanwhile) needs nothing more.
+    bool completed = false;
+    store_.Read([&](const Manifest& m) {
+      const auto& imports = m.collections[c].load.imports;
+      auto it = imports.find(ref.part.dir);
+      completed = it != imports.end() && it->second.completed;
+    });
+    if (completed) return absl::OkStatus();
+    if (options_.observer != nullptr) options_.observer->BeginConcurrentImport();
+    ASSIGN_OR_RETURN(int64_t imported, ImportPart(milvus_, storage_, store_, ref, options_));
+    if (options_.observer != nullptr) {
+      options_.observer->AddConcurrentImport(imported, static_cast<int64_t>(ref.part.bytes));
+    }
+    spdlog::info("load: part {} imported: {} rows, while the dump goes on", ref.part.dir,
+                 imported);
+    return absl::OkStatus();
+  }
+
+  MilvusClient& milvus_;
+  const LoadOptions& options_;
+  Storage& storage_;
+  ManifestStore& store_;
+  const std::vector<bool> streamable_;
+  std::string checkpoint_;
+  std::vector<std::string> plan_ids_;
+
+  std::mutex prepare_mu_;
+  std::vector<bool> prepared_;  // guarded by prepare_mu_
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::pair<size_t, std::string>> taken_;  // (collection, part dir)
+  bool ended_ = false;
+  bool dump_ok_ = false;
+  Status error_;
+  size_t error_collection_ = SIZE_MAX;
+  std::vector<std::thread> threads_;
+};
+
+ImportSink::ImportSink(MilvusClient* milvus, LoadOptions options)
+    : milvus_(milvus), options_(std::move(options)) {}
+ImportSink::~ImportSink() = default;
+
+Status ImportSink::BeginParts(Storage& storage, ManifestStore& store,
+                              std::vector<bool> streamable) {
+  if (stream_) return absl::InternalError("ImportSink::BeginParts called twice");
+  bool any = false;
+  for (bool s : streamable) any |= s;
+  if (!any) return absl::OkStatus();
+  spdlog::info("load: importing each part as soon as the dump has checkpointed it");
+  stream_ = std::make_unique<PartStream>(*milvus_, options_, storage, store,
+                                         std::move(streamable));
+  return absl::OkStatus();
+}
+
+Status ImportSink::PartsCheckpointed() {
+  if (!stream_) return absl::OkStatus();
+  stream_->Wake();
+  return stream_->error();
+}
+
+Status ImportSink::EndParts(bool dump_ok) {
+  if (!stream_) return absl::OkStatus();
+  Status st = stream_->End(dump_ok);
+  stream_.reset();
+  return st;
 }
 
 }  // namespace mm

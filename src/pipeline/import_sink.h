@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,8 +64,7 @@ Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
 class ImportSink final : public Sink {
  public:
   // `milvus` must outlive the sink.
-  ImportSink(MilvusClient* milvus, LoadOptions options)
-      : milvus_(milvus), options_(std::move(options)) {}
+  ImportSink(MilvusClient* milvus, LoadOptions options);
 
   SinkInput input() const override { return SinkInput::kParts; }
   std::string_view kind() const override { return "import"; }
@@ -75,9 +75,22 @@ class ImportSink final : public Sink {
   // counts other than rows before + rows dumped), indexed and loaded.
   Result<LoadSummary> LoadParts(Storage& storage, ManifestStore& store) override;
 
+  // `start`: `workers` threads import each part of a streamable collection as soon as the
+  // dump checkpointed it, through the same steps as LoadParts (the collection prepared
+  // before its first part, the intent checkpointed before each submit, at most `workers`
+  // imports in flight); LoadParts then imports what is left and checks the counts.
+  Status BeginParts(Storage& storage, ManifestStore& store,
+                    std::vector<bool> streamable) override;
+  Status PartsCheckpointed() override;
+  Status EndParts(bool dump_ok) override;
+  ~ImportSink() override;
+
  private:
+  class PartStream;
+
   MilvusClient* milvus_;
   LoadOptions options_;
+  std::unique_ptr<PartStream> stream_;
 };
 
 }  // namespace mm

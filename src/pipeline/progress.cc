@@ -71,6 +71,23 @@ std::string ProgressLine(std::string_view label, int64_t rows_done, int64_t rows
 
 namespace {
 
+// " | import 1500/3000 rows (50.0%)": the import running beside the dump (`start`), after
+// the dump's bar; "" when none runs.
+std::string ConcurrentImportText(const RunSnapshot& s) {
+  if (!s.concurrent_import.running) return "";
+  std::string out = StrCat(" | import ", s.concurrent_import.rows_done);
+  if (s.rows_total > 0) {
+    char buf[48];
+    std::snprintf(buf, sizeof(buf), "/%lld rows (%.1f%%)", static_cast<long long>(s.rows_total),
+                  100.0 * static_cast<double>(s.concurrent_import.rows_done) /
+                      static_cast<double>(s.rows_total));
+    out += buf;
+  } else {
+    out += " rows";
+  }
+  return out;
+}
+
 int64_t BytesTotal(const std::vector<CollectionProgress>& collections) {
   int64_t total = 0;
   for (const auto& c : collections) {
@@ -161,7 +178,8 @@ void ProgressDisplay::Tick(std::chrono::steady_clock::time_point now, bool final
     // Also after a log line cleared it: at most 10 drawings a second whatever happens.
     if (bar_draws_ > 0 && now - last_draw_ < kBarPeriod) return;
     draw_(StrCat(kClearLine, ProgressLine(RunPhaseName(s.phase), s.rows_done, s.rows_total,
-                                          s.bytes_done, bytes_total, s.seconds, kBarWidth)));
+                                          s.bytes_done, bytes_total, s.seconds, kBarWidth),
+                 ConcurrentImportText(s)));
     bar_shown_ = true;
     last_draw_ = now;
     ++bar_draws_;
@@ -170,6 +188,11 @@ void ProgressDisplay::Tick(std::chrono::steady_clock::time_point now, bool final
     if (now - last_line_ < plain_period_) return;
     line_(ProgressLine(RunPhaseName(s.phase), s.rows_done, s.rows_total, s.bytes_done,
                        bytes_total, s.seconds, 0));
+    // `start`: the import running beside the dump, on a line of its own.
+    if (s.concurrent_import.running) {
+      line_(ProgressLine("import", s.concurrent_import.rows_done, s.rows_total,
+                         s.concurrent_import.bytes_done, -1, s.concurrent_import.seconds, 0));
+    }
     last_line_ = now;
   }
 }

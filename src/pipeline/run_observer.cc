@@ -41,6 +41,10 @@ void RunObserver::StartPhase(RunPhase phase) {
     return;
   }
   phase_start_ = std::chrono::steady_clock::now();
+  if (phase == RunPhase::kImport && concurrent_import_) phase_start_ = concurrent_start_;
+  concurrent_import_ = false;
+  concurrent_rows_ = 0;
+  concurrent_bytes_ = 0;
   for (auto& c : collections_) {
     c.rows_done = 0;
     c.bytes_done = 0;
@@ -89,6 +93,23 @@ void RunObserver::AddImportTask(const std::string& collection, int64_t task_id) 
   if (std::find(ids.begin(), ids.end(), task_id) == ids.end()) ids.push_back(task_id);
 }
 
+void RunObserver::BeginConcurrentImport() {
+  std::lock_guard lock(mu_);
+  if (concurrent_import_) return;
+  concurrent_import_ = true;
+  concurrent_start_ = std::chrono::steady_clock::now();
+}
+
+void RunObserver::AddConcurrentImport(int64_t rows, int64_t bytes) {
+  std::lock_guard lock(mu_);
+  if (!concurrent_import_) {
+    concurrent_import_ = true;
+    concurrent_start_ = std::chrono::steady_clock::now();
+  }
+  concurrent_rows_ += rows;
+  concurrent_bytes_ += bytes;
+}
+
 RunSnapshot RunObserver::Snapshot() const {
   std::lock_guard lock(mu_);
   RunSnapshot s = SnapshotLocked();
@@ -113,6 +134,14 @@ RunSnapshot RunObserver::SnapshotLocked() const {
   s.rows_total = total_known ? total : -1;
   const auto end = phase_ == RunPhase::kDone ? phase_end_ : std::chrono::steady_clock::now();
   s.seconds = std::chrono::duration<double>(end - phase_start_).count();
+  if (concurrent_import_) {
+    s.concurrent_import.running = true;
+    s.concurrent_import.rows_done = concurrent_rows_;
+    s.concurrent_import.bytes_done = concurrent_bytes_;
+    s.concurrent_import.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - concurrent_start_)
+            .count();
+  }
   // The same arithmetic as Progress::Line.
   const double secs = std::max(s.seconds, 1e-6);
   s.rows_per_second = static_cast<double>(s.rows_done) / secs;

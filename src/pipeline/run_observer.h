@@ -53,6 +53,14 @@ struct RunSnapshot {
   double bytes_per_second = 0;
   double eta_seconds = -1;  // < 0 when unknown
   std::vector<FinishedPhase> finished;  // the phases before this one, oldest first
+  // `start`: the import running beside the dump (phase kDump), as far as it got: parts
+  // imported while the dump goes on. `running` once its first part is imported.
+  struct ConcurrentImport {
+    bool running = false;
+    int64_t rows_done = 0;
+    int64_t bytes_done = 0;
+    double seconds = 0;  // since its first import was submitted
+  } concurrent_import;
 };
 
 class RunObserver {
@@ -69,6 +77,11 @@ class RunObserver {
   void AddTasks(int n);
   void FinishTask();
   void AddImportTask(const std::string& collection, int64_t task_id);
+  // `start`: the import runs beside the dump. BeginConcurrentImport when it starts (its
+  // clock), AddConcurrentImport per part imported. The next StartPhase(kImport) counts its
+  // time from that start, so the import phase's time and rate cover both.
+  void BeginConcurrentImport();
+  void AddConcurrentImport(int64_t rows, int64_t bytes);
 
   RunSnapshot Snapshot() const;
 
@@ -84,6 +97,10 @@ class RunObserver {
   int finish_tasks_ = 0;
   std::vector<CollectionProgress> collections_;
   std::vector<FinishedPhase> finished_;
+  bool concurrent_import_ = false;
+  std::chrono::steady_clock::time_point concurrent_start_;
+  int64_t concurrent_rows_ = 0;
+  int64_t concurrent_bytes_ = 0;
 };
 
 }  // namespace mm

@@ -14,6 +14,9 @@ Status WrongInput(const Sink& sink, std::string_view call) {
 Result<LoadSummary> Sink::LoadParts(Storage&, ManifestStore&) {
   return WrongInput(*this, "dumped parts");
 }
+Status Sink::BeginParts(Storage&, ManifestStore&, std::vector<bool>) { return absl::OkStatus(); }
+Status Sink::PartsCheckpointed() { return absl::OkStatus(); }
+Status Sink::EndParts(bool) { return absl::OkStatus(); }
 Status Sink::Prepare(ManifestStore&, size_t) { return WrongInput(*this, "batches"); }
 Result<std::unique_ptr<TaskWriter>> Sink::OpenTask(ManifestStore&, size_t, const SourceTask&) {
   return WrongInput(*this, "batches");

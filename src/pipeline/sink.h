@@ -81,6 +81,21 @@ class Sink {
   // REQUIRES: the caller holds the OutputLock of `storage`; `store` has been Load()ed.
   virtual Result<LoadSummary> LoadParts(Storage& storage, ManifestStore& store);
 
+  // kParts, for `start`: loading while the dump goes on, before LoadParts does the rest.
+  // BeginParts once the dump's checkpoint `store` (of `storage`) holds its plan:
+  // `streamable[c]` says whether the parts the dump checkpoints for collection c (index into
+  // Manifest::collections) are final (its tasks resume after their parts, never redo them).
+  // PartsCheckpointed after each part or task the dump checkpointed: returns the loading's
+  // first error, which stops the dump. EndParts once the dump ended (`dump_ok`): with
+  // dump_ok, waits until every checkpointed part is loaded; otherwise for what is in flight
+  // only. The default loads nothing early. Called from the dump's threads.
+  // REQUIRES: the caller holds the OutputLock of `storage`; `store` and `storage` outlive
+  // EndParts.
+  virtual Status BeginParts(Storage& storage, ManifestStore& store,
+                            std::vector<bool> streamable);
+  virtual Status PartsCheckpointed();
+  virtual Status EndParts(bool dump_ok);
+
   // kBatches, in this order: Prepare each collection of the checkpoint `store` (at index
   // `collection` of Manifest::collections) before its first task; OpenTask per task; Finish
   // once every task of the collection is flushed (flush, count check, index, load; marks

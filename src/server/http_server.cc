@@ -146,6 +146,21 @@ Result<JobRequest> ParseJobRequest(const httplib::Request& req, const std::strin
       request.collections.push_back(name.get<std::string>());
     }
   }
+  RETURN_IF_ERROR(ExpectType(body, "verify", json::value_t::boolean, "true or false"));
+  if (body.contains("verify") && kind != "start" && kind != "load") {
+    return absl::InvalidArgumentError(StrCat(
+        "body: [verify] is for start and load; a ", kind, " job ",
+        kind == "verify" ? "always verifies" : "loads nothing to verify"));
+  }
+  request.verify = body.value("verify", false);
+  if (body.contains("verifySample")) {
+    const json& p = body["verifySample"];
+    if (!p.is_number() || p.get<double>() <= 0 || p.get<double>() > 100) {
+      return absl::InvalidArgumentError(
+          "body: [verifySample] must be a number of percent in (0, 100]");
+    }
+    request.verify_sample = p.get<double>();
+  }
   ASSIGN_OR_RETURN(request.config_text, ConfigOf(body));
   return request;
 }
@@ -317,7 +332,7 @@ Status RunServer(const ServerOptions& options) {
   svr.Get(prefix + "/healthy", [](const httplib::Request& req, httplib::Response& res) {
     Ok(req, res, "ok");
   });
-  for (const char* kind : {"start", "dump", "load"}) {
+  for (const char* kind : {"start", "dump", "load", "verify"}) {
     svr.Post(prefix + "/" + kind, [&jobs, kind = std::string(kind)](
                                       const httplib::Request& req, httplib::Response& res) {
       bool async = false;
@@ -341,6 +356,15 @@ Status RunServer(const ServerOptions& options) {
     Result<json> view = jobs->View(req.get_param_value("jobId"));
     if (!view.ok()) return Fail(req, res, view.status());
     Ok(req, res, *view);
+  });
+  svr.Get(prefix + "/verify_report",
+          [&jobs](const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_param("jobId")) {
+      return Fail(req, res, absl::InvalidArgumentError("query: [jobId] is required"));
+    }
+    Result<json> report = jobs->VerifyReport(req.get_param_value("jobId"));
+    if (!report.ok()) return Fail(req, res, report.status());
+    Ok(req, res, *report);
   });
   svr.Get(prefix + "/jobs", [&jobs](const httplib::Request& req, httplib::Response& res) {
     Result<int64_t> offset = QueryInt(req, "offset", 0, 0, int64_t{1} << 40);

@@ -34,6 +34,9 @@ struct JobManager::Job {
   CancellationFlag cancel;
   bool ended = false;
   Status result;
+  // {"enabled", "sample", "report"} of the job's verify; kept in its progress JSON, so the
+  // stored row has it too (and a resumed job verifies as asked). Guarded by mu.
+  json verify = json::object();
   std::condition_variable ended_cv;
   std::thread thread;
 };
@@ -67,7 +70,10 @@ int JobProcess(const std::string& kind, const std::string& status, const RunSnap
   double f = s.rows_total > 0 ? static_cast<double>(s.rows_done) / s.rows_total : 0;
   f = std::clamp(f, 0.0, 1.0);
   double p = 0;
-  if (kind == "start") {
+  if (s.phase == RunPhase::kVerify) {
+    // A verify job's own work; after a start or load, the last few percent.
+    p = kind == "verify" ? 100 * f : 95 + 4 * f;
+  } else if (kind == "start") {
     if (s.phase == RunPhase::kDump) p = 50 * f;
     if (s.phase == RunPhase::kImport) p = 50 + 50 * f;
     if (s.phase == RunPhase::kDone) p = 100;
@@ -101,6 +107,14 @@ json ProgressJson(const std::string& kind, const std::string& status, const RunS
           {"bytesPerSecond", round1(s.bytes_per_second)},
           {"etaSeconds", s.eta_seconds < 0 ? json(nullptr) : json(round1(s.eta_seconds))},
           {"collections", collections}};
+}
+
+// ProgressJson with the job's verify (options and, once it ran, its report).
+json JobProgressJson(const std::string& kind, const std::string& status, const RunSnapshot& s,
+                     const json& verify) {
+  json progress = ProgressJson(kind, status, s);
+  if (verify.value("enabled", false)) progress["verify"] = verify;
+  return progress;
 }
 
 // The view of a stored row: its last progress, with the row's own status and message.
@@ -243,6 +257,9 @@ Result<std::string> JobManager::Submit(const JobRequest& request) {
   job->record.request_id = request.request_id;
   job->record.created_ms = job->record.updated_ms = NowMs();
   job->record.collections_json = json(request.collections).dump();
+  if (request.verify || request.kind == "verify") {
+    job->verify = {{"enabled", true}, {"sample", request.verify_sample}};
+  }
   RETURN_IF_ERROR(Prepare(*job, request.config_text));
   RETURN_IF_ERROR(Launch(job, /*take_over_lock=*/false));
   return job->record.id;
@@ -258,7 +275,8 @@ Status JobManager::Launch(std::shared_ptr<Job> job, bool take_over_lock) {
   job->config.force_unlock = take_over_lock;
   job->record.status = "running";
   job->record.updated_ms = NowMs();
-  job->record.progress_json = ProgressJson(job->record.kind, "running", RunSnapshot{}).dump();
+  job->record.progress_json =
+      JobProgressJson(job->record.kind, "running", RunSnapshot{}, job->verify).dump();
   RETURN_IF_ERROR(store_->Put(job->record));
   outputs_[job->record.output] = job->record.id;
   if (auto old = jobs_.find(job->record.id); old != jobs_.end() && old->second->thread.joinable()) {
@@ -273,14 +291,39 @@ Status JobManager::Launch(std::shared_ptr<Job> job, bool take_over_lock) {
 
 void JobManager::Run(std::shared_ptr<Job> job) {
   const RunHooks hooks{.observer = &job->observer, .cancel = &job->cancel};
+  // The verify phase: its report goes with the job (get_job, verify_report), also when the
+  // two sides differ (the job then fails).
+  auto verify = [&]() -> Status {
+    VerifyRequest request;
+    {
+      std::lock_guard lock(job->mu);
+      request.sample_percent = job->verify.value("sample", 100.0);
+    }
+    std::string report;
+    request.report_json = &report;
+    Status st = Verify(job->config, request, hooks);
+    if (!report.empty()) {
+      std::lock_guard lock(job->mu);
+      job->verify["report"] = json::parse(report, nullptr, false);
+    }
+    return st;
+  };
   Status st;
   if (job->record.kind == "dump") {
     st = Dump(job->config, hooks);
   } else if (job->record.kind == "load") {
     st = Load(job->config, hooks);
+  } else if (job->record.kind == "verify") {
+    st = verify();
   } else {
     st = Start(job->config, hooks);
   }
+  bool verify_after = false;
+  {
+    std::lock_guard lock(job->mu);
+    verify_after = job->record.kind != "verify" && job->verify.value("enabled", false);
+  }
+  if (st.ok() && verify_after) st = verify();
   if (st.ok()) job->observer.StartPhase(RunPhase::kDone);
   bool stopping;
   {
@@ -297,10 +340,10 @@ void JobManager::Run(std::shared_ptr<Job> job) {
   } else if (!st.ok() && absl::IsCancelled(st)) {
     msg = StrCat("cancelled: ", msg);
   }
-  const std::string progress =
-      ProgressJson(job->record.kind, status, job->observer.Snapshot()).dump();
   {
     std::lock_guard lock(job->mu);
+    const std::string progress =
+        JobProgressJson(job->record.kind, status, job->observer.Snapshot(), job->verify).dump();
     job->record.status = status;
     job->record.msg = msg;
     job->record.progress_json = progress;
@@ -341,7 +384,13 @@ json JobManager::LiveView(Job& job) {
     ended = job.ended;
   }
   if (!ended) {
-    record.progress_json = ProgressJson(record.kind, record.status, job.observer.Snapshot()).dump();
+    json verify;
+    {
+      std::lock_guard lock(job.mu);
+      verify = job.verify;
+    }
+    record.progress_json =
+        JobProgressJson(record.kind, record.status, job.observer.Snapshot(), verify).dump();
   }
   return RecordView(record);
 }
@@ -425,6 +474,13 @@ Status JobManager::Resume(const std::string& id, const std::optional<std::string
   auto job = std::make_shared<Job>();
   job->record = *stored;
   job->record.msg.clear();
+  // Verify as the job first asked (its options live in its progress JSON); a report of an
+  // earlier attempt goes, the resumed run verifies again.
+  if (json progress = json::parse(stored->progress_json, nullptr, false);
+      progress.is_object() && progress.contains("verify") && progress["verify"].is_object()) {
+    job->verify = progress["verify"];
+    job->verify.erase("report");
+  }
   std::optional<std::string> text = config_text;
   if (!text && stored->config_origin == kRequestOrigin) {
     if (!stored->config_complete) {
@@ -439,6 +495,17 @@ Status JobManager::Resume(const std::string& id, const std::optional<std::string
   return Launch(job, /*take_over_lock=*/stored->status == "interrupted");
 }
 
+Result<json> JobManager::VerifyReport(const std::string& id) {
+  ASSIGN_OR_RETURN(json view, View(id));
+  if (!view.contains("verify") || !view["verify"].contains("report")) {
+    return absl::NotFoundError(StrCat(
+        "job ", id, " has no verify report",
+        view.contains("verify") ? " yet" : " (it does not verify: ask start or load with "
+                                           "\"verify\": true, or POST /api/v1/verify)"));
+  }
+  return view["verify"]["report"];
+}
+
 void JobManager::PersistLoop() {
   std::unique_lock lock(mu_);
   while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
@@ -448,8 +515,9 @@ void JobManager::PersistLoop() {
     for (auto& job : running) {
       std::lock_guard job_lock(job->mu);
       if (job->ended) continue;
-      const std::string progress =
-          ProgressJson(job->record.kind, job->record.status, job->observer.Snapshot()).dump();
+      const std::string progress = JobProgressJson(job->record.kind, job->record.status,
+                                                   job->observer.Snapshot(), job->verify)
+                                       .dump();
       if (progress == job->record.progress_json) continue;
       job->record.progress_json = progress;
       job->record.updated_ms = NowMs();

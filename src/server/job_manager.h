@@ -35,7 +35,11 @@ struct JobManagerOptions {
 
 // One start/dump/load request, as the HTTP layer parsed it.
 struct JobRequest {
-  std::string kind;  // start | dump | load
+  std::string kind;  // start | dump | load | verify
+  // start and load: verify once the load succeeded (as `--verify`); the job fails when the
+  // two sides differ. A verify job always verifies.
+  bool verify = false;
+  double verify_sample = 100;  // verifySample: --sample P, in (0, 100]
   std::vector<std::string> collections;  // collectionNames: --col of dump and start
   std::string request_id;
   // The request's config as YAML (a JSON object arrives as its JSON text, which is YAML);
@@ -55,6 +59,9 @@ class JobManager {
   // Checks the config, refuses a second job on an output a running job writes, stores the
   // job and starts it. Returns the jobId.
   Result<std::string> Submit(const JobRequest& request);
+  // The JSON report of the job's verify (start/load with `verify`, or a verify job), once
+  // it has run: NotFound for an unknown job or one with no report (yet).
+  Result<nlohmann::json> VerifyReport(const std::string& id);
   // Blocks until the job has ended (success, fail, interrupted); returns its error.
   Status Wait(const std::string& id);
   // The job view: {jobId, jobStatus, jobProcess, msg, totalTasks, finishTasks} as the Go

@@ -69,6 +69,27 @@ json Build() {
   paths["/api/v1/start"] = JobPost("migration start", "dump then load, as `milvus-migration start`");
   paths["/api/v1/dump"] = JobPost("migration dump", "the source into bulk-import files");
   paths["/api/v1/load"] = JobPost("migration load", "the dumped files into Milvus");
+  paths["/api/v1/verify"] = JobPost(
+      "migration verify",
+      "proves that Milvus holds exactly the source's rows, as `milvus-migration verify`: "
+      "counts, then every row; the job fails when they differ, and its report is in get_job "
+      "(verify.report) and verify_report");
+  {
+    json responses = Errors();
+    responses["200"] = Answer("the verify report, as verify-report.json", Ref("VerifyReport"));
+    paths["/api/v1/verify_report"] = {
+        {"get",
+         {{"summary", "get a job's verify report"},
+          {"description",
+           "the report of a verify job, or of a start/load job asked with \"verify\": true, "
+           "once its verify ran (404 before)"},
+          {"tags", {"Migration"}},
+          {"parameters",
+           {RequestIdHeader(),
+            {{"name", "jobId"}, {"in", "query"}, {"required", true},
+             {"schema", {{"type", "string"}}}}}},
+          {"responses", responses}}}};
+  }
   {
     json responses = Errors();
     responses["200"] = Answer("the job view", Ref("JobView"));
@@ -153,7 +174,31 @@ json Build() {
          {{"async", {{"type", "boolean"}, {"default", false}}},
           {"collectionNames", {{"type", "array"}, {"items", {{"type", "string"}}}}},
           {"requestId", {{"type", "string"}}},
+          {"verify",
+           {{"type", "boolean"},
+            {"default", false},
+            {"description",
+             "start and load only: verify once the load succeeded (as --verify); the job "
+             "fails when Milvus does not hold exactly the source's rows"}}},
+          {"verifySample",
+           {{"type", "number"},
+            {"minimum", 0},
+            {"exclusiveMinimum", true},
+            {"maximum", 100},
+            {"default", 100},
+            {"description", "percent of pk ranges compared row by row (verify --sample)"}}},
           {"config", config}}}}},
+      {"VerifyReport",
+       {{"type", "object"},
+        {"description", "verify's JSON report: the result, counts per collection and "
+                        "partition, and the pks that differ (missing, extra, duplicate, "
+                        "wrong_partition, different), with examples"},
+        {"properties",
+         {{"result", {{"type", "string"}, {"enum", {"match", "mismatch"}}}},
+          {"source_rows", {{"type", "integer"}}},
+          {"target_rows", {{"type", "integer"}}},
+          {"collections", {{"type", "array"}, {"items", {{"type", "object"}}}}}}},
+        {"additionalProperties", true}}},
       {"JobRef",
        {{"type", "object"},
         {"required", {"jobId"}},
@@ -179,8 +224,16 @@ json Build() {
           {"msg", {{"type", "string"}}},
           {"totalTasks", {{"type", "integer"}}},
           {"finishTasks", {{"type", "integer"}}},
-          {"kind", {{"type", "string"}, {"enum", {"start", "dump", "load"}}}},
-          {"phase", {{"type", "string"}, {"enum", {"init", "dump", "import", "done"}}}},
+          {"kind", {{"type", "string"}, {"enum", {"start", "dump", "load", "verify"}}}},
+          {"phase",
+           {{"type", "string"}, {"enum", {"init", "dump", "import", "verify", "done"}}}},
+          {"verify",
+           {{"type", "object"},
+            {"description", "a job that verifies: its options, and its report once it ran"},
+            {"properties",
+             {{"enabled", {{"type", "boolean"}}},
+              {"sample", {{"type", "number"}}},
+              {"report", Ref("VerifyReport")}}}}},
           {"rowsDone", {{"type", "integer"}}},
           {"rowsTotal", {{"type", "integer"}}},
           {"bytesDone", {{"type", "integer"}}},
@@ -214,6 +267,7 @@ const std::vector<Route>& ApiRoutes() {
       {"GET", "/healthy"},    {"POST", "/start"},      {"POST", "/dump"},
       {"POST", "/load"},      {"GET", "/get_job"},     {"GET", "/jobs"},
       {"POST", "/cancel_job"}, {"POST", "/resume_job"}, {"GET", "/openapi.json"},
+      {"POST", "/verify"},    {"GET", "/verify_report"},
   };
   return routes;
 }

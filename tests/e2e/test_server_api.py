@@ -308,7 +308,8 @@ def test_openapi_document_matches_the_routes(server):
     assert status == 200 and doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
         "/api/v1/healthy", "/api/v1/start", "/api/v1/dump", "/api/v1/load", "/api/v1/get_job",
-        "/api/v1/jobs", "/api/v1/cancel_job", "/api/v1/resume_job", "/api/v1/openapi.json"}
+        "/api/v1/jobs", "/api/v1/cancel_job", "/api/v1/resume_job", "/api/v1/openapi.json",
+        "/api/v1/verify", "/api/v1/verify_report"}
     for path, methods in doc["paths"].items():
         for method in methods:
             status, answer, _ = server.request(method.upper(), path,

@@ -147,7 +147,10 @@ Result<std::shared_ptr<const SourceConfig>> ParseElasticsearchSourceConfig(
   }
   if (r.Has("meta.invalidDocs")) shared->skip_invalid_rows = es->skip_invalid_docs;
   es->skip_invalid_docs = shared->skip_invalid_rows;
-  if (r.Has("dumper.worker.reader.bufferSize")) es->batch_docs = shared->reader_buffer_kb;
+  if (r.Has("dumper.worker.reader.bufferSize")) {
+    es->batch_docs = shared->reader_buffer_kb;
+    es->batch_docs_set = true;
+  }
   if (es->slices == 0) es->slices = shared->dumper_limit;
   return std::shared_ptr<const SourceConfig>(std::move(es));
 }

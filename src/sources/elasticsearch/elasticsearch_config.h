@@ -52,6 +52,10 @@ struct ElasticsearchConfig final : SourceConfig {
   std::string consistency_level;     // meta.milvus.consistencyLevel; "" = Milvus' default
   EsConnectionConfig connection;
   int64_t batch_docs = 2500;         // dumper.worker.reader.bufferSize: documents a page
+  // Whether bufferSize was set: if not, a page holds at most batch_docs documents and about
+  // kEsPageBytes of JSON (es_source.cc), so that memory stays flat whatever a document's
+  // size; if set, every page asks for exactly batch_docs.
+  bool batch_docs_set = false;
   int slices = 0;                    // source.es.slices; 0 = dumper.worker.limit
   bool skip_invalid_docs = false;    // meta.invalidDocs: fail (default) | skip
   // source.es.readMode: auto (a point in time on 7.12+, else scrolls) | pit | scroll.

@@ -20,6 +20,13 @@ using nlohmann::json;
 
 constexpr const char* kKeepAlive = "10m";
 constexpr int64_t kMaxPage = 10000;  // index.max_result_window's default
+// The JSON a page aims at when dumper.worker.reader.bufferSize is not set. A page is held
+// three times over while it is decoded (the body, simdjson's tape of ~16 bytes a number,
+// its structural indexes), per slice: 2,500 documents of 768 floats (~40 MB of JSON) made
+// a two-slice dump peak near 300 MB; 8 MB pages keep it near 100 MB whatever the documents.
+constexpr int64_t kEsPageBytes = 8 << 20;
+// Documents of the probe that measures a document's JSON before the first page.
+constexpr int64_t kProbeDocs = 16;
 
 // The 2.x metric of the vector field's similarity (8.x mappings); L2 when absent (7.x).
 std::string MetricOf(const std::string& mapping_json, const std::string& field) {
@@ -106,7 +113,8 @@ struct EsSource::State {
 
   // The request body of a page without pit / search_after / scroll: documents of `slice`
   // whose sort value is above `after` (JSON; "" for all), in sort order.
-  json Query(int slice, int slices, const std::string& after) const {
+  // `page_docs`: documents a page (capped at kMaxPage).
+  json Query(int slice, int slices, const std::string& after, int64_t page_docs) const {
     json source = json::array();
     json docvalues = json::array();
     for (const auto& f : config.fields) {
@@ -119,7 +127,7 @@ struct EsSource::State {
         source.push_back(f.name);
       }
     }
-    json q = {{"size", std::min<int64_t>(std::max<int64_t>(config.batch_docs, 1), kMaxPage)}};
+    json q = {{"size", std::min<int64_t>(std::max<int64_t>(page_docs, 1), kMaxPage)}};
     if (use_pit) q["track_total_hits"] = false;  // a scroll refuses it
     if (config.dynamic_unlisted_fields) {
       q["_source"] = true;  // the fields not listed go to $meta
@@ -217,6 +225,10 @@ class EsSliceReader : public BatchReader {
       auto body = Fetch();
       Result<EsPage> page =
           body.ok() ? decoder_.Decode(*body, batch) : Result<EsPage>(body.status());
+      // The next page's size follows the documents' JSON size as the dump goes.
+      if (page.ok() && page->hits > 0) {
+        doc_bytes_ = std::max<int64_t>(1, static_cast<int64_t>(body->size()) / page->hits);
+      }
       // NotFound: the context is gone. Aborted: a scroll page's answer was lost, and the
       // scroll has moved past it. Either way the slice goes on after its last sort value.
       if (page.ok() || (page.status().code() != absl::StatusCode::kNotFound &&
@@ -238,19 +250,54 @@ class EsSliceReader : public BatchReader {
     }
   }
 
+  // Documents a page: bufferSize when set; otherwise as many as fit kEsPageBytes by the
+  // JSON size a document had in the last body (or in a probe of a few, before the first),
+  // at most bufferSize's default.
+  Result<int64_t> PageDocs() {
+    const ElasticsearchConfig& config = state_->config;
+    if (config.batch_docs_set) return config.batch_docs;
+    if (doc_bytes_ == 0) {
+      // A plain search of the slice's first documents (a slice needs a scroll or a point in
+      // time, so the probe reads the index's first ones: documents are alike enough).
+      json q = state_->Query(0, 1, after_, kProbeDocs);
+      q["track_total_hits"] = false;
+      q.erase("sort");  // _shard_doc needs a point in time; any order measures as well
+      ASSIGN_OR_RETURN(std::string body,
+                       state_->client->Call("POST", StrCat("/", config.index, "/_search"),
+                                            q.dump()));
+      json parsed = json::parse(body, nullptr, false);
+      int64_t hits = 0;
+      if (parsed.is_object() && parsed.contains("hits") && parsed["hits"].contains("hits") &&
+          parsed["hits"]["hits"].is_array()) {
+        hits = static_cast<int64_t>(parsed["hits"]["hits"].size());
+      }
+      doc_bytes_ = hits > 0 ? std::max<int64_t>(1, static_cast<int64_t>(body.size()) / hits)
+                            : 1;
+      spdlog::info("elasticsearch: index '{}' slice {} of {}: pages of {} documents (~{} bytes "
+                   "of JSON each; dumper.worker.reader.bufferSize sets a fixed number)",
+                   config.index, slice_, slices_,
+                   std::clamp<int64_t>(kEsPageBytes / doc_bytes_, 1, config.batch_docs),
+                   doc_bytes_);
+    }
+    return std::clamp<int64_t>(kEsPageBytes / doc_bytes_, 1, config.batch_docs);
+  }
+
   Result<std::string> Fetch() {
     const auto& client = *state_->client;
     if (state_->use_pit) {
       ASSIGN_OR_RETURN(pit_, state_->Pit());
-      json q = state_->Query(slice_, slices_, after_);
+      ASSIGN_OR_RETURN(int64_t page_docs, PageDocs());
+      json q = state_->Query(slice_, slices_, after_, page_docs);
       q["pit"] = {{"id", pit_}, {"keep_alive", kKeepAlive}};
       if (!search_after_.empty()) q["search_after"] = json::parse(search_after_);
       return client.Call("POST", "/_search", q.dump());
     }
     if (scroll_id_.empty()) {
+      // A scroll keeps the size its first page asked for.
+      ASSIGN_OR_RETURN(int64_t page_docs, PageDocs());
       return client.Call("POST",
                          StrCat("/", state_->config.index, "/_search?scroll=", kKeepAlive),
-                         state_->Query(slice_, slices_, after_).dump());
+                         state_->Query(slice_, slices_, after_, page_docs).dump());
     }
     return client.Call("POST", "/_search/scroll",
                        json{{"scroll", kKeepAlive}, {"scroll_id", scroll_id_}}.dump(),
@@ -288,6 +335,7 @@ class EsSliceReader : public BatchReader {
   std::string search_after_;
   std::vector<json> last_pks_;   // pks of the last batch's rows, in sort order
   int64_t read_ = 0;
+  int64_t doc_bytes_ = 0;  // JSON bytes a document took in the last body; 0 before any
   bool done_ = false;
 };
 
