@@ -5,6 +5,7 @@
 #include "sources/elasticsearch/elasticsearch_config.h"
 #include "sources/faiss/faiss_config.h"
 #include "sources/milvus1x/milvus1x_config.h"
+#include "sources/milvus2x/milvus2x_config.h"
 
 namespace mm {
 namespace {
@@ -15,6 +16,7 @@ constexpr SourceKind kSourceKinds[] = {
     {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource},
     {"elasticsearch", RecogniseElasticsearchConfig, ParseElasticsearchSourceConfig,
      OpenElasticsearchSource},
+    {"milvus2x", RecogniseMilvus2xConfig, ParseMilvus2xConfig, OpenMilvus2xSource},
 };
 
 }  // namespace
