@@ -1,5 +1,6 @@
 """Milvus 2.x -> Milvus 2.x (workMode milvus2x): two real Milvus 2.3.5 beds, a source with
-every 2.3 field type, named partitions, a partition key, a dynamic field with mixed keys,
+every 2.3 field type (over two collections: 2.3 takes one vector field a
+collection), named partitions, a partition key, a dynamic field with mixed keys,
 autoID, VarChar at its max_length and 5% of rows deleted; the copy is read back on both sides
 with pymilvus and compared row by row, field by field, bit for bit, plus describe_collection,
 partitions and indexes. Bad input: each a clear error, a non-zero exit, no target collection.
@@ -33,7 +34,7 @@ def run(binary: Path, config: Path, *extra: str) -> ToolRun:
 
 
 def milvus2x_config(src_bed, dst_bed, output_dir: str, *, collections=None, mode="import",
-                    meta_extra=None, source_extra=None) -> dict:
+                    meta_extra=None, source_extra=None, target_mode="remote") -> dict:
     """The Go tool's milvus2x config (README_2X.md), plus the bucket the dump writes to."""
     source = {"endpoint": src_bed.milvus_endpoint, "username": src_bed.user,
               "password": src_bed.password,
@@ -46,7 +47,7 @@ def milvus2x_config(src_bed, dst_bed, output_dir: str, *, collections=None, mode
         else:
             meta["collections"] = list(collections)
     meta.update(meta_extra or {})
-    target = target_section(dst_bed, output_dir)
+    target = target_section(dst_bed, output_dir, target_mode=target_mode)
     target["create"] = {"loadCollection": True}
     return {
         "dumper": {"worker": {"limit": 2, "workMode": "milvus2x", "reader": {"bufferSize": 500}}},
@@ -85,7 +86,6 @@ def make_rich(alias: str, name: str, n: int, seed: int) -> None:
         FieldSchema("arr_s", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4,
                     max_length=10),
         FieldSchema("fv", DataType.FLOAT_VECTOR, dim=DIM),
-        FieldSchema("bv", DataType.BINARY_VECTOR, dim=BIN_DIM),
     ]
     schema = CollectionSchema(fields, description="every 2.3 field type",
                               enable_dynamic_field=True)
@@ -108,7 +108,6 @@ def make_rich(alias: str, name: str, n: int, seed: int) -> None:
             "arr": [int(x) for x in rng.integers(-2**40, 2**40, size=i % 9)],
             "arr_s": [f"s{i}_{k}"[:10] for k in range(i % 5)],
             "fv": [float(x) for x in rng.standard_normal(DIM).astype(np.float32)],
-            "bv": bytes(rng.integers(0, 256, BIN_DIM // 8, dtype=np.uint8)),
         }
         # Mixed dynamic keys: some rows none, some a number, some a string, some an object.
         if i % 4 == 1:
@@ -128,20 +127,18 @@ def make_rich(alias: str, name: str, n: int, seed: int) -> None:
             coll.flush()
     coll.create_index("fv", {"index_type": "IVF_FLAT", "metric_type": "L2",
                              "params": {"nlist": 16}})
-    coll.create_index("bv", {"index_type": "BIN_IVF_FLAT", "metric_type": "HAMMING",
-                             "params": {"nlist": 8}})
     coll.load()
     _delete_share(coll, "seq", n, field_is_pk=False)
 
 
 def make_pkey(alias: str, name: str, n: int, seed: int) -> None:
-    """A VarChar pk (ids kept), a partition key over 8 partitions, a dynamic field; 5%
-    deleted."""
+    """A VarChar pk (ids kept), a partition key over 8 partitions, a binary vector (2.3 takes
+    one vector field a collection), a dynamic field; 5% deleted."""
     rng = np.random.default_rng(seed)
     fields = [
         FieldSchema("pk", DataType.VARCHAR, is_primary=True, max_length=32),
         FieldSchema("tenant", DataType.INT64, is_partition_key=True),
-        FieldSchema("fv", DataType.FLOAT_VECTOR, dim=DIM),
+        FieldSchema("bv", DataType.BINARY_VECTOR, dim=BIN_DIM),
     ]
     schema = CollectionSchema(fields, description="partition key", enable_dynamic_field=True,
                               num_partitions=8)
@@ -150,15 +147,15 @@ def make_pkey(alias: str, name: str, n: int, seed: int) -> None:
     rows = []
     for i in range(n):
         row = {"pk": f"key-{i * 7919 % n:07d}-\"q\\", "tenant": int(i % 13),
-               "fv": [float(x) for x in rng.standard_normal(DIM).astype(np.float32)]}
+               "bv": bytes(rng.integers(0, 256, BIN_DIM // 8, dtype=np.uint8))}
         if i % 3 == 0:
             row["color"] = ["red", "green", "blue"][i % 3]
         rows.append(row)
     for start in range(0, n, 2000):
         coll.insert(rows[start:start + 2000])
     coll.flush()
-    coll.create_index("fv", {"index_type": "HNSW", "metric_type": "IP",
-                             "params": {"M": 8, "efConstruction": 64}})
+    coll.create_index("bv", {"index_type": "BIN_IVF_FLAT", "metric_type": "HAMMING",
+                             "params": {"nlist": 8}})
     coll.load()
     _delete_share(coll, "pk", n, field_is_pk=True)
 
@@ -282,7 +279,7 @@ def test_copy_keeps_every_row_field_and_schema(mm_binary, tmp_path, milvus2x_sou
             assert indexes(dst_alias, name) == indexes(src_alias, name), name
         # Every named partition with its rows (the partition-key collection: its count).
         assert partition_counts(dst_alias, rich) == partition_counts(src_alias, rich)
-        assert len(partition_counts(dst_alias, pkey)) == 8
+        assert len(Collection(pkey, using=dst_alias).partitions) == 8
 
         # Rows: autoID on gives new ids, so the rich collection matches by seq; the pk
         # collection keeps its ids.
@@ -407,8 +404,8 @@ def test_wrong_target_password_fails_before_reading(mm_binary, tmp_path, milvus2
     coll.insert([[1, 2], [[0.0] * 4, [1.0] * 4]])
     coll.create_index("v", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
     coll.load()
-    cfg = milvus2x_config(src, dst, str(tmp_path / "out"), collections=[name])
-    cfg["target"] = target_section(dst, tmp_path / "out", target_mode="local")
+    cfg = milvus2x_config(src, dst, str(tmp_path / "out"), collections=[name],
+                          target_mode="local")
     cfg["target"]["milvus2x"]["password"] = "not-the-password"
     config = write_yaml(tmp_path / "migration.yaml", cfg)
     try:

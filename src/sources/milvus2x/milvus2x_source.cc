@@ -116,13 +116,10 @@ class Milvus2xReader final : public BatchReader {
     if (cursor_) range.lower = cursor_;
     const std::string expr = PkRangeExpr(task_.pk_field, task_.pk_type, range);
     Batch batch(task_.schema, target_partition_);
-    RETURN_IF_ERROR(task_.client->Query(task_.collection, task_.partition,
-                                        expr.empty() ? StrCat(task_.pk_field, " >= ",
-                                                              task_.pk_type == DataType::kVarChar
-                                                                  ? "\"\""
-                                                                  : "-9223372036854775808")
-                                                     : expr,
-                                        batch_rows_, &batch, ts_));
+    // An empty expression (both bounds open) reads every row: Milvus 2.3 takes it with a
+    // limit, and cannot parse the literal -9223372036854775808.
+    RETURN_IF_ERROR(task_.client->Query(task_.collection, task_.partition, expr, batch_rows_,
+                                        &batch, ts_));
     const int64_t n = batch.num_rows();
     if (n < batch_rows_) done_ = true;
     rows_ += n;
@@ -379,11 +376,7 @@ Result<CollectionPlan> Milvus2xSource::PlanCollection(const Database& db,
       RETURN_IF_ERROR(CheckCancelled(StrCat("plan of ", where)));
       Batch keys(pk_schema);
       PkRange page{last, std::nullopt};
-      std::string expr = PkRangeExpr(pk->name, pk->type, page);
-      if (expr.empty()) {
-        expr = StrCat(pk->name, pk->type == DataType::kVarChar ? " >= \"\""
-                                                               : " >= -9223372036854775808");
-      }
+      const std::string expr = PkRangeExpr(pk->name, pk->type, page);
       RETURN_IF_ERROR(milvus.Query(name, group, expr, kMaxQueryRows, &keys, ts_));
       const int64_t n = keys.num_rows();
       const Column& col = keys.column(0);
