@@ -3,7 +3,7 @@ RSS of the tool (aim: under 256 MB), then both sides read back and compared bit 
 
     MM_TESTBED_PORT_BASE=21100 MM_BINARY=build/milvus-migration \
       ~/.cache/milvus-migration/venv/bin/python bench/milvus2x_copy.py [--rows N] [--dim D]
-      [--mode import|insert] [--keep]
+      [--mode import|insert] [--keep] [--source-env F --target-env F]
 
 Starts two beds with scripts/testbed.sh (the source with auth on local storage, the target on
 S3 so the dump can go to its bucket) under a temporary directory and stops them at the end.
@@ -135,13 +135,18 @@ def main() -> int:
     ap.add_argument("--dim", type=int, default=768)
     ap.add_argument("--mode", default="import")
     ap.add_argument("--keep", action="store_true", help="leave the beds' directory behind")
+    ap.add_argument("--source-env", help="testbed.env of a running source bed (auth, local)")
+    ap.add_argument("--target-env", help="testbed.env of a running target bed (s3)")
     a = ap.parse_args()
     binary = os.environ.get("MM_BINARY", str(REPO / "build" / "milvus-migration"))
     base = int(os.environ.get("MM_TESTBED_PORT_BASE", "19700"))
     root = Path(tempfile.mkdtemp(prefix="m2x-bench-"))
     try:
-        src = start_bed(root, "src", base + 80, "local", auth=True)
-        dst = start_bed(root, "dst", base, "s3", auth=False)
+        if a.source_env and a.target_env:
+            src, dst = Bed(read_env(Path(a.source_env))), Bed(read_env(Path(a.target_env)))
+        else:
+            src = start_bed(root, "src", base + 80, "local", auth=True)
+            dst = start_bed(root, "dst", base, "s3", auth=False)
         connect("src", src)
         connect("dst", dst)
         name = "bench_m2x"
@@ -175,8 +180,15 @@ def main() -> int:
               f"{'bit for bit identical' if same else 'DIFFERENT'}")
         return 0 if same and len(src_ids) == a.rows and rss < 256 else 1
     finally:
-        stop_bed(root, "src")
-        stop_bed(root, "dst")
+        from pymilvus import utility
+        for alias in ("src", "dst"):
+            try:
+                utility.drop_collection("bench_m2x", using=alias)
+            except Exception:  # noqa: BLE001 (not connected, or no such collection)
+                pass
+        if not (a.source_env and a.target_env):
+            stop_bed(root, "src")
+            stop_bed(root, "dst")
         if not a.keep:
             subprocess.run(["rm", "-rf", str(root)])
 

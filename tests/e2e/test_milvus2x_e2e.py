@@ -485,3 +485,46 @@ def test_interrupted_dump_resumes_after_the_last_pk(mm_binary, tmp_path, milvus2
     finally:
         drop_on(src, name)
         drop_on(dst, name)
+
+
+def test_every_collection_of_a_database(mm_binary, tmp_path, milvus2x_source_bed,
+                                        milvus2x_target_bed):
+    """`source.milvus2x.databases: [db]` with `meta.collections: "*"` copies each collection
+    of that database (into the target's default database), rows and all."""
+    from pymilvus import db
+
+    src, dst = milvus2x_source_bed, milvus2x_target_bed
+    database = f"m2x_db_{uuid.uuid4().hex[:6]}"
+    alias = src.milvus_alias()
+    db.create_database(database, using=alias)
+    names = [f"m2x_all_a_{uuid.uuid4().hex[:4]}", f"m2x_all_b_{uuid.uuid4().hex[:4]}"]
+    try:
+        db.using_database(database, using=alias)
+        for k, name in enumerate(names):
+            coll = Collection(name, CollectionSchema([
+                FieldSchema("id", DataType.INT64, is_primary=True),
+                FieldSchema("v", DataType.FLOAT_VECTOR, dim=4)]), using=alias)
+            coll.insert([[k * 100 + i for i in range(50)],
+                         [[float(i), float(k), 0.5, -1.0] for i in range(50)]])
+            coll.flush()
+            coll.create_index("v", {"index_type": "FLAT", "metric_type": "IP", "params": {}})
+            coll.load()
+        db.using_database("default", using=alias)
+        config = write_yaml(tmp_path / "migration.yaml", milvus2x_config(
+            src, dst, f"m2x-{uuid.uuid4().hex[:8]}", collections=None,
+            meta_extra={"collections": "*"}, source_extra={"databases": [database]}))
+        result = run(mm_binary, config)
+        assert result.returncode == 0, result.describe()
+        for k, name in enumerate(names):
+            got = Collection(name, using=dst.milvus_alias()).query(
+                "", output_fields=["id", "v"], limit=100, consistency_level="Strong")
+            assert sorted(r["id"] for r in got) == [k * 100 + i for i in range(50)], name
+            assert indexes(dst.milvus_alias(), name)[0][2] == "IP"
+    finally:
+        drop_on(dst, *names)
+        db.using_database(database, using=alias)
+        for name in names:
+            if utility.has_collection(name, using=alias):
+                utility.drop_collection(name, using=alias)
+        db.using_database("default", using=alias)
+        db.drop_database(database, using=alias)
