@@ -13,10 +13,11 @@ namespace {
 // One line a kind. Recognition asks the kinds in this order when workMode is absent.
 constexpr SourceKind kSourceKinds[] = {
     {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource},
+    // Before milvus1x, which also recognises meta.mode: a source.milvus2x section decides.
+    {"milvus2x", RecogniseMilvus2xConfig, ParseMilvus2xConfig, OpenMilvus2xSource},
     {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource},
     {"elasticsearch", RecogniseElasticsearchConfig, ParseElasticsearchSourceConfig,
      OpenElasticsearchSource},
-    {"milvus2x", RecogniseMilvus2xConfig, ParseMilvus2xConfig, OpenMilvus2xSource},
 };
 
 }  // namespace

@@ -20,7 +20,7 @@ TEST(SourceRegistryTest, FindsEachKindByItsWorkMode) {
   EXPECT_EQ(FindSourceKind("FAISSx"), nullptr);
   EXPECT_EQ(FindSourceKind(""), nullptr);
   // The list the workMode messages give.
-  EXPECT_EQ(SourceKindNames(), "faiss, milvus1x or elasticsearch");
+  EXPECT_EQ(SourceKindNames(), "faiss, milvus2x, milvus1x or elasticsearch");
 }
 
 // Without workMode the keys name the kind, in the order the parser always inferred it:
