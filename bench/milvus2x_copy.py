@@ -88,22 +88,32 @@ def fill_source(alias: str, name: str, rows: int, dim: int) -> None:
     coll.load()
 
 
-def read_sorted(alias: str, name: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every row by pk pages (Milvus 2.3 returns at most 16384 rows a query)."""
+def compare_pages(name: str, dim: int, page: int = 4096) -> tuple[int, int, bool]:
+    """Reads both sides by pk pages (Milvus 2.3 returns at most 16384 rows a query) and
+    compares each page's ids and float32 vector bytes; memory stays at one page a side.
+    Returns (source rows, target rows, identical)."""
     from pymilvus import Collection
-    coll = Collection(name, using=alias)
-    coll.load()
-    ids, vecs, last = [], [], -1
+    src, dst = Collection(name, using="src"), Collection(name, using="dst")
+    dst.load()
+    n_src = n_dst = 0
+    same, last = True, -1
     while True:
-        got = coll.query(f"id > {last}", output_fields=["id", "vec"], limit=16384,
-                         consistency_level="Strong")
-        if not got:
-            break
-        got.sort(key=lambda r: r["id"])
-        ids.extend(r["id"] for r in got)
-        vecs.extend(r["vec"] for r in got)
-        last = got[-1]["id"]
-    return np.asarray(ids, dtype=np.int64), np.asarray(vecs, dtype=np.float32).reshape(-1, dim)
+        pages = []
+        for coll in (src, dst):
+            got = coll.query(f"id > {last}", output_fields=["id", "vec"], limit=page,
+                             consistency_level="Strong")
+            got.sort(key=lambda r: r["id"])
+            pages.append(got)
+        a, b = pages
+        n_src, n_dst = n_src + len(a), n_dst + len(b)
+        if [r["id"] for r in a] != [r["id"] for r in b]:
+            return n_src, n_dst, False
+        if not a:
+            return n_src, n_dst, same
+        va = np.asarray([r["vec"] for r in a], dtype=np.float32).reshape(-1, dim)
+        vb = np.asarray([r["vec"] for r in b], dtype=np.float32).reshape(-1, dim)
+        same = same and va.tobytes() == vb.tobytes()
+        last = a[-1]["id"]
 
 
 def run_measured(cmd: list[str]) -> tuple[int, float, float, str]:
@@ -172,13 +182,11 @@ def main() -> int:
             return 1
         print(f"copy ({a.mode}): {a.rows} rows in {seconds:.1f}s = {a.rows / seconds:,.0f} "
               f"rows/s, peak RSS {rss:.0f} MiB (aim < 256)")
-        src_ids, src_vecs = read_sorted("src", name, a.dim)
-        dst_ids, dst_vecs = read_sorted("dst", name, a.dim)
-        same = (np.array_equal(src_ids, dst_ids) and
-                src_vecs.tobytes() == dst_vecs.tobytes())
-        print(f"read back: source {len(src_ids)} rows, target {len(dst_ids)} rows, "
-              f"{'bit for bit identical' if same else 'DIFFERENT'}")
-        return 0 if same and len(src_ids) == a.rows and rss < 256 else 1
+        t0 = time.monotonic()
+        n_src, n_dst, same = compare_pages(name, a.dim)
+        print(f"read back in {time.monotonic() - t0:.0f}s: source {n_src} rows, target "
+              f"{n_dst} rows, {'bit for bit identical' if same else 'DIFFERENT'}")
+        return 0 if same and n_src == n_dst == a.rows and rss < 256 else 1
     finally:
         from pymilvus import utility
         for alias in ("src", "dst"):

@@ -1,5 +1,6 @@
 #include "pipeline/collection_fit.h"
 
+#include <absl/strings/match.h>
 #include <absl/strings/str_join.h>
 
 #include <algorithm>
@@ -266,7 +267,8 @@ Status CheckCreatedAsPlanned(MilvusClient& milvus, const Schema& plan, int32_t s
     diffs.push_back(StrCat("shards: the collection has ", layout.shards_num, ", the plan ",
                            shards_num));
   }
-  if (!consistency_level.empty() && layout.consistency_level != consistency_level) {
+  if (!consistency_level.empty() &&
+      !absl::EqualsIgnoreCase(layout.consistency_level, consistency_level)) {
     diffs.push_back(StrCat("consistency level: the collection has ", layout.consistency_level,
                            ", the plan ", consistency_level));
   }
