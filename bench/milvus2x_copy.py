@@ -73,7 +73,9 @@ def connect(alias: str, bed: Bed):
 
 
 def fill_source(alias: str, name: str, rows: int, dim: int) -> None:
-    from pymilvus import Collection, CollectionSchema, DataType, FieldSchema
+    from pymilvus import Collection, CollectionSchema, DataType, FieldSchema, utility
+    if utility.has_collection(name, using=alias):  # left by an interrupted run
+        utility.drop_collection(name, using=alias)
     schema = CollectionSchema([FieldSchema("id", DataType.INT64, is_primary=True),
                                FieldSchema("vec", DataType.FLOAT_VECTOR, dim=dim)])
     coll = Collection(name, schema, using=alias)

@@ -121,7 +121,9 @@ class Milvus2xReader final : public BatchReader {
     RETURN_IF_ERROR(task_.client->Query(task_.collection, task_.partition, expr, batch_rows_,
                                         &batch, ts_));
     const int64_t n = batch.num_rows();
-    if (n < batch_rows_) done_ = true;
+    // Only an empty page ends the range: Milvus returns a pk held by several rows once, so
+    // a page may hold fewer than the limit with rows still to come.
+    if (n == 0) done_ = true;
     rows_ += n;
     if (done_ && !resumed_ && rows_ != task_.rows) {
       return absl::FailedPreconditionError(StrCat(
@@ -396,7 +398,7 @@ Result<CollectionPlan> Milvus2xSource::PlanCollection(const Database& db,
         }
         last = PkText(col, pk->type, max_row);
       }
-      if (n < kMaxQueryRows) break;
+      if (n == 0) break;  // not n < limit: duplicate pks come back once (see the reader)
     }
     if (in_range > 0 || ranges.empty()) {
       ranges.push_back({PkRange{range_start, std::nullopt}, in_range});
@@ -424,8 +426,9 @@ Result<CollectionPlan> Milvus2xSource::PlanCollection(const Database& db,
   if (planned_rows != plan.total_rows) {
     return absl::FailedPreconditionError(StrCat(
         where, ": count(*) says ", plan.total_rows, " live rows but ", planned_rows,
-        " primary keys were read; the collection changed while the copy was planned: stop "
-        "writing to it and run again"));
+        " distinct primary keys were read: the collection holds rows with duplicate primary "
+        "keys (Milvus 2.3 lets an insert repeat a pk; a copy keeps one row a pk), or it "
+        "changed while the copy was planned (stop writing to it and run again)"));
   }
   plan.schema = schema;
   spdlog::info("milvus2x: {}: {} rows, {} task(s), {} partition(s){}, {} index(es) to copy",
