@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string config = kDefaultConfig;
   std::string collections;
+  std::string table;  // start/dump -t: one Milvus 2.x source collection
   bool force_unlock = false;
   bool strict = false;
   VerifyStep verify;
@@ -136,6 +137,11 @@ int main(int argc, char** argv) {
     if (std::string_view(c.name) != "load") {
       sub->add_option("--col", collections,
                       "Milvus 1.x collections to migrate, comma-separated (default: all)");
+    }
+    if (std::string_view(c.name) != "load") {
+      // The Go tool's batch script runs `start -t NAME` once per collection.
+      sub->add_option("-t,--table", table,
+                      "Milvus 2.x source collection to copy, overriding meta.collection");
     }
     sub->add_flag("--force-unlock", force_unlock,
                   "take over the output's migration.lock at once, for a run known to be dead "
@@ -245,6 +251,13 @@ int main(int argc, char** argv) {
     VerifyStep alone = verify;
     alone.after = true;
     return RunWithConfig(config, collections, false, strict, nullptr, "verify", progress, alone);
+  }
+  if (!table.empty()) {
+    if (!collections.empty()) {
+      std::fprintf(stderr, "ERROR: give -t (a Milvus 2.x collection) or --col, not both\n");
+      return 2;
+    }
+    collections = table;
   }
   return RunWithConfig(config, collections, force_unlock, strict, chosen->run, chosen->name,
                        progress, verify);

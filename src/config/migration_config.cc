@@ -181,10 +181,6 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
   RETURN_IF_ERROR(r.Get("target.create.index.type", &c.index_type));
   RETURN_IF_ERROR(r.Get("target.create.index.params", &c.index_params));
   RETURN_IF_ERROR(r.Get("target.create.loadCollection", &c.load_collection));
-  if (c.load_collection && c.index_type.empty()) {
-    return r.Invalid("target.create.loadCollection",
-                     "needs target.create.index.type: Milvus loads only indexed collections");
-  }
   std::string if_exists = "fail";
   RETURN_IF_ERROR(r.Get("target.create.collection.ifExists", &if_exists));
 
@@ -213,6 +209,11 @@ Result<MigrationConfig> ParseMigrationConfig(const std::string& yaml_text,
     }
   }
   ASSIGN_OR_RETURN(c.source, kind->parse(r, &c));
+  // A Milvus 2.x source brings its own indexes.
+  if (c.load_collection && c.index_type.empty() && c.work_mode != "milvus2x") {
+    return r.Invalid("target.create.loadCollection",
+                     "needs target.create.index.type: Milvus loads only indexed collections");
+  }
 
   // How the rows are loaded: loader.mode is ours (import | insert | upsert); writeMode is the
   // Go tool's (insert | upsert, for its 2.x -> 2.x copy, which always inserts). Either names

@@ -491,10 +491,10 @@ TEST(MigrationConfigTest, WorkModeValuesAreCaseInsensitive) {
   EXPECT_EQ(c->work_mode, "milvus1x");
   // An unsupported value is quoted as written.
   auto bad = ParseMigrationConfig(Replace(kGoFaissExample, "workMode: faiss",
-                                          "workMode: Milvus2X"), "m.yaml");
+                                          "workMode: Milvus3X"), "m.yaml");
   EXPECT_EQ(bad.status().message(),
-            "m.yaml: [dumper.worker.workMode] 'Milvus2X' is not supported by this build; "
-            "expected faiss, milvus1x, elasticsearch, postgres, mongodb or redis");
+            "m.yaml: [dumper.worker.workMode] 'Milvus3X' is not supported by this build; "
+            "expected faiss, milvus2x, milvus1x, elasticsearch, postgres, mongodb or redis");
 }
 
 TEST(MigrationConfigTest, KeysDifferingOnlyByCaseAreAnError) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,6 +63,9 @@ struct Schema {
   std::string description;
   std::vector<FieldSchema> fields;
   bool enable_dynamic_field = false;
+  // A partition-key collection's physical partitions (CreateCollection num_partitions);
+  // 0 = Milvus' default (64).
+  int64_t num_partitions = 0;
 
   // Index of the field named `name`, or -1.
   int FieldIndex(std::string_view name) const;
@@ -73,5 +77,14 @@ struct Schema {
 };
 
 using SchemaPtr = std::shared_ptr<const Schema>;
+
+// An index to build on a field once the rows are in, as the source collection had it
+// (a Milvus 2.x source): CreateIndex's index_type, metric_type and params.
+struct IndexSpec {
+  std::string field;
+  std::string index_type;
+  std::string metric_type;  // "" for scalar indexes
+  std::map<std::string, std::string> params;
+};
 
 }  // namespace mm

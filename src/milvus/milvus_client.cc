@@ -77,6 +77,7 @@ Result<cpb::ConsistencyLevel> ParseConsistencyLevel(const std::string& level) {
   if (l == "strong") return cpb::ConsistencyLevel::Strong;
   if (l == "session") return cpb::ConsistencyLevel::Session;
   if (l == "eventually") return cpb::ConsistencyLevel::Eventually;
+  if (l == "customized") return cpb::ConsistencyLevel::Customized;
   return absl::InvalidArgumentError(
       StrCat("consistency level '", level,
              "' is not one of Strong, Session, Bounded, Eventually"));
@@ -374,6 +375,7 @@ Status MilvusClient::CreateCollection(const Schema& schema, int32_t shards_num,
   req.set_schema(proto->SerializeAsString());
   req.set_shards_num(std::max(0, shards_num));
   req.set_consistency_level(*level);
+  if (schema.num_partitions > 0) req.set_num_partitions(schema.num_partitions);
   for (const auto& [k, v] : properties) {
     auto* kv = req.add_properties();
     kv->set_key(k);
@@ -739,7 +741,80 @@ Status MilvusClient::Upsert(const std::string& collection, const std::string& pa
                        /*skip_auto_id=*/false);
 }
 
-// --- Load by Insert/Upsert and Milvus Lite (issue 12) ---
+// --- Milvus 2.x source (issue 12) ---
+
+Result<CollectionLayout> MilvusClient::DescribeCollectionLayout(const std::string& name) {
+  mpb::DescribeCollectionRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(name);
+  mpb::DescribeCollectionResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::DescribeCollection, "DescribeCollection",
+                              CollectionSubject(name), req, &resp));
+  CollectionLayout layout;
+  layout.shards_num = resp.shards_num();
+  layout.num_partitions = resp.num_partitions();
+  switch (resp.consistency_level()) {
+    case cpb::ConsistencyLevel::Strong: layout.consistency_level = "Strong"; break;
+    case cpb::ConsistencyLevel::Session: layout.consistency_level = "Session"; break;
+    case cpb::ConsistencyLevel::Eventually: layout.consistency_level = "Eventually"; break;
+    case cpb::ConsistencyLevel::Customized: layout.consistency_level = "Customized"; break;
+    default: layout.consistency_level = "Bounded"; break;
+  }
+  return layout;
+}
+
+Result<std::vector<IndexDescription>> MilvusClient::DescribeIndexes(
+    const std::string& collection) {
+  const std::string subject = CollectionSubject(collection);
+  mpb::DescribeIndexRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  mpb::DescribeIndexResponse resp;
+  Status st = impl_->Call(&Stub::DescribeIndex, "DescribeIndex", subject, req, &resp);
+  if (absl::IsNotFound(st)) {
+    // IndexNotExist and a missing collection both map to NotFound; tell them apart.
+    ASSIGN_OR_RETURN(bool exists, HasCollection(collection));
+    if (!exists) return st;
+    return std::vector<IndexDescription>{};
+  }
+  RETURN_IF_ERROR(st);
+  std::vector<IndexDescription> out;
+  for (const auto& d : resp.index_descriptions()) {
+    IndexDescription index;
+    index.field = d.field_name();
+    index.index_name = d.index_name();
+    for (const auto& kv : d.params()) {
+      if (kv.key() == "index_type") {
+        index.index_type = kv.value();
+      } else if (kv.key() == "metric_type") {
+        index.metric_type = kv.value();
+      } else if (kv.key() == "params") {
+        // The index's own params, as a JSON object ({"nlist": 128}).
+        nlohmann::json j = nlohmann::json::parse(kv.value(), nullptr, false);
+        if (!j.is_object()) continue;
+        for (const auto& [k, v] : j.items()) {
+          index.params[k] = v.is_string() ? v.get<std::string>() : v.dump();
+        }
+      } else {
+        index.params[kv.key()] = kv.value();
+      }
+    }
+    out.push_back(std::move(index));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> MilvusClient::ListCollections() {
+  mpb::ShowCollectionsRequest req;
+  req.set_db_name(impl_->options.database);
+  mpb::ShowCollectionsResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::ShowCollections, "ShowCollections",
+                              StrCat("database '", impl_->options.database, "'"), req, &resp));
+  return std::vector<std::string>(resp.collection_names().begin(),
+                                  resp.collection_names().end());
+}
+
+// --- Load by Insert/Upsert and Milvus Lite, and the Milvus 2.x source (issue 12) ---
 
 Result<std::vector<std::string>> MilvusClient::ListDatabases() {
   mpb::ListDatabasesRequest req;
@@ -765,6 +840,16 @@ Result<bool> MilvusClient::SupportsBulkImport() {
   if (absl::IsUnimplemented(st)) return false;
   RETURN_IF_ERROR(st);
   return true;
+}
+
+Result<bool> MilvusClient::IsLoaded(const std::string& collection) {
+  mpb::GetLoadStateRequest req;
+  req.set_db_name(impl_->options.database);
+  req.set_collection_name(collection);
+  mpb::GetLoadStateResponse resp;
+  RETURN_IF_ERROR(impl_->Call(&Stub::GetLoadState, "GetLoadState",
+                              CollectionSubject(collection), req, &resp));
+  return resp.state() == cpb::LoadState::LoadStateLoaded;
 }
 
 }  // namespace mm

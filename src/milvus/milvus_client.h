@@ -76,6 +76,22 @@ struct ImportProgress {
   std::string files;       // infos["files"] when given: the task's files, comma-separated
 };
 
+// Milvus 2.x source (issue 12): what a copy must keep beyond the schema.
+struct CollectionLayout {
+  int32_t shards_num = 0;
+  std::string consistency_level;  // Strong, Session, Bounded, Eventually or Customized
+  int64_t num_partitions = 0;     // physical partitions of a partition-key collection
+};
+
+// One index of a collection (DescribeIndex), as CreateIndex takes it back.
+struct IndexDescription {
+  std::string field;
+  std::string index_name;
+  std::string index_type;   // "" for a scalar index the server chose
+  std::string metric_type;  // "" for a scalar index
+  std::map<std::string, std::string> params;  // the index's own params (nlist, M, ...)
+};
+
 // What DescribeCollection says about an existing collection.
 struct CollectionInfo {
   Schema schema;  // fields as the server has them ($meta not included)
@@ -182,6 +198,17 @@ class MilvusClient {
   // Whether the server takes bulk imports: false when it answers ListImportTasks with
   // Unimplemented (Milvus Lite), true when it answers at all.
   Result<bool> SupportsBulkImport();
+
+  // --- Milvus 2.x source (issue 12) ---
+  // Shards, consistency level and partition-key partitions of a collection; NotFound when
+  // there is none.
+  Result<CollectionLayout> DescribeCollectionLayout(const std::string& name);
+  // The collection's indexes (DescribeIndex); empty when it has none.
+  Result<std::vector<IndexDescription>> DescribeIndexes(const std::string& collection);
+  // The collections of this client's database (ShowCollections), by name.
+  Result<std::vector<std::string>> ListCollections();
+  // True when the collection is loaded (GetLoadState is LoadStateLoaded).
+  Result<bool> IsLoaded(const std::string& collection);
 
  private:
   struct Impl;

@@ -1,5 +1,9 @@
 #include "pipeline/collection_fit.h"
 
+#include <absl/strings/match.h>
+#include <absl/strings/str_join.h>
+
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <ctime>
@@ -207,6 +211,82 @@ Status CheckTargetCollection(MilvusClient& milvus, const Schema& plan,
   ASSIGN_OR_RETURN(bool own, IsOwnUntouchedCollection(milvus, plan.collection, plan_id));
   if (own) return absl::OkStatus();
   return CheckExistingCollection(milvus, plan, plan_id, if_exists, checkpoint);
+}
+
+// --- Milvus 2.x source (issue 12) ---
+
+Status CheckCreatedAsPlanned(MilvusClient& milvus, const Schema& plan, int32_t shards_num,
+                             const std::string& consistency_level,
+                             const std::vector<std::string>& partitions) {
+  const std::string& name = plan.collection;
+  ASSIGN_OR_RETURN(CollectionInfo info, milvus.DescribeCollection(name));
+  ASSIGN_OR_RETURN(CollectionLayout layout, milvus.DescribeCollectionLayout(name));
+  const Schema& got = info.schema;
+  std::vector<std::string> diffs;
+  std::vector<const FieldSchema*> planned;
+  for (const auto& f : plan.fields) {
+    if (f.name != kDynamicFieldName) planned.push_back(&f);
+  }
+  if (planned.size() != got.fields.size()) {
+    diffs.push_back(StrCat("fields: the collection has ", got.fields.size(), ", the plan ",
+                           planned.size()));
+  }
+  for (size_t i = 0; i < std::min(planned.size(), got.fields.size()); ++i) {
+    const FieldSchema& p = *planned[i];
+    const FieldSchema& g = got.fields[i];
+    auto differs = [&](const char* what, const std::string& has, const std::string& wants) {
+      if (has != wants) diffs.push_back(Diff(p.name, what, has, wants));
+    };
+    if (g.name != p.name) {
+      diffs.push_back(StrCat("field ", i, ": the collection has '", g.name, "', the plan '",
+                             p.name, "'"));
+      continue;
+    }
+    differs("type", std::string(DataTypeName(g.type)), std::string(DataTypeName(p.type)));
+    differs("primary key", StrCat(g.primary_key), StrCat(p.primary_key));
+    if (p.primary_key) differs("autoID", StrCat(g.auto_id), StrCat(p.auto_id));
+    differs("partition key", StrCat(g.partition_key), StrCat(p.partition_key));
+    if (IsVectorType(p.type)) differs("dim", StrCat(g.dim), StrCat(p.dim));
+    if (p.max_length > 0) differs("max_length", StrCat(g.max_length), StrCat(p.max_length));
+    if (p.type == DataType::kArray) {
+      differs("element type", std::string(DataTypeName(g.element_type)),
+              std::string(DataTypeName(p.element_type)));
+      if (p.max_capacity > 0) {
+        differs("max_capacity", StrCat(g.max_capacity), StrCat(p.max_capacity));
+      }
+    }
+  }
+  if (got.description != plan.description) {
+    diffs.push_back(StrCat("description: the collection has '", got.description,
+                           "', the plan '", plan.description, "'"));
+  }
+  if (plan.enable_dynamic_field && !got.enable_dynamic_field) {
+    diffs.push_back("dynamic field: the collection has it off, the plan on");
+  }
+  if (shards_num > 0 && layout.shards_num != shards_num) {
+    diffs.push_back(StrCat("shards: the collection has ", layout.shards_num, ", the plan ",
+                           shards_num));
+  }
+  if (!consistency_level.empty() &&
+      !absl::EqualsIgnoreCase(layout.consistency_level, consistency_level)) {
+    diffs.push_back(StrCat("consistency level: the collection has ", layout.consistency_level,
+                           ", the plan ", consistency_level));
+  }
+  if (plan.num_partitions > 0 && layout.num_partitions != plan.num_partitions) {
+    diffs.push_back(StrCat("partition-key partitions: the collection has ",
+                           layout.num_partitions, ", the plan ", plan.num_partitions));
+  }
+  if (!partitions.empty()) {
+    ASSIGN_OR_RETURN(std::vector<std::string> has, milvus.ListPartitions(name));
+    for (const auto& p : partitions) {
+      if (std::find(has.begin(), has.end(), p) == has.end()) {
+        diffs.push_back(StrCat("partition '", p, "': missing from the collection"));
+      }
+    }
+  }
+  if (diffs.empty()) return absl::OkStatus();
+  return absl::DataLossError(StrCat("collection '", name, "' on the target is not what the "
+                                    "copy planned: ", absl::StrJoin(diffs, "; ")));
 }
 
 }  // namespace mm

@@ -57,4 +57,14 @@ Status CheckTargetCollection(MilvusClient& milvus, const Schema& plan,
                              const std::string& plan_id, IfCollectionExists if_exists,
                              const std::string& checkpoint);
 
+// Milvus 2.x source (issue 12): after a load into a collection it created, checks field by
+// field (DescribeCollection) that the collection is what the plan asked for: every field's
+// name, order, type, primary key, autoID, partition key, dim, max_length, element type and
+// capacity; the description and dynamic field; the shard count, consistency level and
+// partition-key partitions where the plan sets them; every planned partition. DataLoss
+// naming each difference otherwise.
+Status CheckCreatedAsPlanned(MilvusClient& milvus, const Schema& plan, int32_t shards_num,
+                             const std::string& consistency_level,
+                             const std::vector<std::string>& partitions);
+
 }  // namespace mm

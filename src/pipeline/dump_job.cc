@@ -443,6 +443,7 @@ Result<DumpSummary> RunDump(Source& source, Storage& storage, ManifestStore& sto
     cm.shards_num = plan.shards_num;
     cm.consistency_level = plan.consistency_level;
     cm.partitions = plan.partitions;
+    cm.indexes = plan.indexes;
     collections.push_back(std::move(cm));
   }
   manifest.collections = std::move(collections);

@@ -317,8 +317,24 @@ Result<int64_t> ImportPart(MilvusClient& milvus, Storage& storage, ManifestStore
 
 Status IndexAndLoad(MilvusClient& milvus, const CollectionManifest& cm,
                     const LoadOptions& options) {
-  if (options.index_type.empty()) return absl::OkStatus();
   const std::string& name = cm.schema.collection;
+  if (!cm.indexes.empty()) {
+    // The source's own indexes (a Milvus 2.x source), each as it was.
+    for (const auto& index : cm.indexes) {
+      spdlog::info("load: building a {} index ({}) on '{}.{}', as the source had it",
+                   index.index_type.empty() ? "default" : index.index_type,
+                   index.metric_type.empty() ? "no metric" : index.metric_type, name,
+                   index.field);
+      RETURN_IF_ERROR(milvus.CreateIndex(name, index.field, index.index_type,
+                                         index.metric_type, index.params));
+    }
+    if (options.load_collection) {
+      spdlog::info("load: loading collection '{}' for search", name);
+      RETURN_IF_ERROR(milvus.LoadCollection(name));
+    }
+    return absl::OkStatus();
+  }
+  if (options.index_type.empty()) return absl::OkStatus();
   for (const auto& field : cm.schema.fields) {
     if (!IsVectorType(field.type)) continue;
     // One config index serves every collection of a multi-collection source; a binary
@@ -495,6 +511,11 @@ Result<LoadSummary> ImportSink::LoadParts(Storage& storage, ManifestStore& store
                                         m.collections[c].total_rows, " dumped)"));
     }
     spdlog::info("load: collection '{}' holds {} rows, as expected", name, count);
+    if (m.collections[c].load.created) {
+      const CollectionManifest& cm = m.collections[c];
+      RETURN_IF_ERROR(CheckCreatedAsPlanned(milvus, cm.schema, cm.shards_num,
+                                            cm.consistency_level, cm.partitions));
+    }
     RETURN_IF_ERROR(IndexAndLoad(milvus, m.collections[c], options));
     RETURN_IF_ERROR(store.Update([&](Manifest& mm) { mm.collections[c].load.verified = true; }));
   }

@@ -23,6 +23,30 @@ json FieldToJson(const FieldSchema& f) {
               {"max_capacity", f.max_capacity}};
 }
 
+json IndexesToJson(const std::vector<IndexSpec>& indexes) {
+  json out = json::array();
+  for (const auto& i : indexes) {
+    out.push_back(json{{"field", i.field},
+                       {"index_type", i.index_type},
+                       {"metric_type", i.metric_type},
+                       {"params", i.params}});
+  }
+  return out;
+}
+
+std::vector<IndexSpec> IndexesFromJson(const json& j) {
+  std::vector<IndexSpec> out;
+  for (const auto& ji : j) {
+    IndexSpec i;
+    i.field = ji.at("field").get<std::string>();
+    i.index_type = ji.value("index_type", "");
+    i.metric_type = ji.value("metric_type", "");
+    i.params = ji.value("params", std::map<std::string, std::string>{});
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
 FieldSchema FieldFromJson(const json& j) {
   FieldSchema f;
   f.name = j.at("name").get<std::string>();
@@ -113,6 +137,8 @@ std::string ManifestToJson(const Manifest& m) {
         {"shards_num", c.shards_num},
         {"consistency_level", c.consistency_level},
         {"partitions", c.partitions},
+        {"num_partitions", c.schema.num_partitions},
+        {"indexes", IndexesToJson(c.indexes)},
         {"total_rows", c.total_rows},
         {"skipped_rows", c.skipped.count()},
         {"skipped_examples", SkippedToJson(c.skipped)},
@@ -163,6 +189,8 @@ Result<Manifest> ManifestFromJson(const std::string& text, const std::string& na
       c.shards_num = jc.value("shards_num", 0);
       c.consistency_level = jc.value("consistency_level", "");
       c.partitions = jc.value("partitions", std::vector<std::string>{});
+      c.schema.num_partitions = jc.value("num_partitions", int64_t{0});
+      if (jc.contains("indexes")) c.indexes = IndexesFromJson(jc.at("indexes"));
       c.total_rows = jc.at("total_rows").get<int64_t>();
       c.skipped = SkippedFromJson(jc, "skipped_rows");
       for (const auto& [id, jt] : jc.at("tasks").items()) {

@@ -75,6 +75,7 @@ struct CollectionManifest {
   int32_t shards_num = 0;
   std::string consistency_level;               // "" = the load's default
   std::vector<std::string> partitions;
+  std::vector<IndexSpec> indexes;              // CollectionPlan::indexes
   int64_t total_rows = 0;                      // rows the dump wrote
   SkippedRows skipped;                         // rows it left out, over all tasks
   std::map<std::string, TaskRecord> tasks;     // by SourceTask::id

@@ -5,8 +5,9 @@
 #include "sources/elasticsearch/elasticsearch_config.h"
 #include "sources/faiss/faiss_config.h"
 #include "sources/milvus1x/milvus1x_config.h"
-#include "sources/postgres/postgres_config.h"
+#include "sources/milvus2x/milvus2x_config.h"
 #include "sources/mongodb/mongodb_config.h"
+#include "sources/postgres/postgres_config.h"
 #include "sources/redis/redis_config.h"
 
 namespace mm {
@@ -16,6 +17,10 @@ namespace {
 // this order when workMode is absent.
 constexpr SourceKind kSourceKinds[] = {
     {"faiss", RecogniseFaissConfig, ParseFaissConfig, OpenFaissSource, LoaderMode::kImport},
+    // Before milvus1x, which also recognises meta.mode: a source.milvus2x section decides.
+    // Insert by default: the Go tool's way, and the target may not reach the source's bucket.
+    {"milvus2x", RecogniseMilvus2xConfig, ParseMilvus2xConfig, OpenMilvus2xSource,
+     LoaderMode::kInsert},
     {"milvus1x", RecogniseMilvus1xConfig, ParseMilvus1xConfig, OpenMilvus1xSource,
      LoaderMode::kImport},
     {"elasticsearch", RecogniseElasticsearchConfig, ParseElasticsearchSourceConfig,

@@ -38,7 +38,7 @@ struct SourceKind {
 const SourceKind* FindSourceKind(std::string_view work_mode);
 // The first kind (in table order) that recognises the keys of `r`; nullptr if none.
 const SourceKind* RecogniseSourceKind(const ConfigReader& r, const MigrationConfig& shared);
-// "faiss, milvus1x or elasticsearch": the workModes, for messages.
+// "faiss, milvus2x, milvus1x or elasticsearch": the workModes, for messages.
 std::string SourceKindNames();
 
 // Opens the source config.work_mode names, from config.source.

@@ -12,7 +12,8 @@ const SourceKind* Recognised(const std::string& yaml) {
 }
 
 TEST(SourceRegistryTest, FindsEachKindByItsWorkMode) {
-  for (const char* mode : {"faiss", "milvus1x", "elasticsearch", "redis"}) {
+  for (const char* mode :
+       {"faiss", "milvus2x", "milvus1x", "elasticsearch", "postgres", "mongodb", "redis"}) {
     const SourceKind* kind = FindSourceKind(mode);
     ASSERT_NE(kind, nullptr) << mode;
     EXPECT_STREQ(kind->work_mode, mode);
@@ -20,7 +21,8 @@ TEST(SourceRegistryTest, FindsEachKindByItsWorkMode) {
   EXPECT_EQ(FindSourceKind("FAISSx"), nullptr);
   EXPECT_EQ(FindSourceKind(""), nullptr);
   // The list the workMode messages give.
-  EXPECT_EQ(SourceKindNames(), "faiss, milvus1x, elasticsearch, postgres, mongodb or redis");
+  EXPECT_EQ(SourceKindNames(),
+            "faiss, milvus2x, milvus1x, elasticsearch, postgres, mongodb or redis");
 }
 
 // Without workMode the keys name the kind, in the order the parser always inferred it:
@@ -66,10 +68,16 @@ TEST(SourceRegistryTest, OpenSourceRefusesAConfigWithoutASource) {
 // loader.mode when the config names none: bulk import for the file-like sources (a Milvus
 // 2.x source registers insert).
 TEST(SourceRegistryTest, FileLikeKindsLoadByImportByDefault) {
-  for (const char* kind : {"faiss", "milvus1x", "elasticsearch"}) {
+  for (const char* kind : {"faiss", "milvus1x", "elasticsearch", "postgres", "mongodb", "redis"}) {
     ASSERT_NE(FindSourceKind(kind), nullptr) << kind;
     EXPECT_EQ(FindSourceKind(kind)->default_loader_mode, LoaderMode::kImport) << kind;
   }
+}
+
+// As the Go tool does, and since the target need not reach the source's bucket.
+TEST(SourceRegistryTest, Milvus2xLoadsByInsertByDefault) {
+  ASSERT_NE(FindSourceKind("milvus2x"), nullptr);
+  EXPECT_EQ(FindSourceKind("milvus2x")->default_loader_mode, LoaderMode::kInsert);
 }
 
 }  // namespace

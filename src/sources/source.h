@@ -43,6 +43,9 @@ struct CollectionPlan {
   // Set when the rows are not the vectors originally stored but a reconstruction (a FAISS
   // PQ/SQ index), e.g. "IndexIVFPQ stores quantized codes"; verify quotes it.
   std::string lossy_note;
+  // Indexes to build as they are (a Milvus 2.x source's own); when empty, the config's
+  // target.create.index builds one on each vector field.
+  std::vector<IndexSpec> indexes;
 };
 
 // Streams a task's rows. Like Arrow's RecordBatchReader: schema() is known before the

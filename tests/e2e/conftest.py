@@ -363,3 +363,17 @@ def milvus_lite(tmp_path_factory) -> Iterator[LiteBed]:
         bed.close()
         subprocess.run(["bash", str(script), "stop", "--dir", str(d)], capture_output=True,
                        timeout=60)
+# --- Milvus 2.x source (issue 12): two beds, a source and a target ---
+# The source has authentication on (so wrong credentials on it fail as they would in
+# production) and the target keeps its data in the S3 bucket the dump writes to (so a
+# `loader.mode: import` copy works). Both are beds other tests use too: no extra startup.
+@pytest.fixture(scope="session")
+def milvus2x_source_bed(testbed_auth) -> Testbed:
+    """The Milvus 2.3.5 that a milvus2x migration reads from (auth on: root / Milvus)."""
+    return testbed_auth
+
+
+@pytest.fixture(scope="session")
+def milvus2x_target_bed(testbed_s3) -> Testbed:
+    """The Milvus 2.3.5 that a milvus2x migration writes to (its bucket takes the dump)."""
+    return testbed_s3
