@@ -21,7 +21,7 @@ from pymilvus import (Collection, CollectionSchema, DataType, FieldSchema, Milvu
 from migration_yaml import ToolRun, run_tool, target_section, write_yaml
 
 # The loader modes every migration here runs with; the lead adds "insert" with its sink.
-LOAD_MODES = ["import"]
+LOAD_MODES = ["import", "insert"]  # bulk import, and Insert requests (loader.mode)
 
 DIM = 16
 BIN_DIM = 32
@@ -528,3 +528,51 @@ def test_every_collection_of_a_database(mm_binary, tmp_path, milvus2x_source_bed
                 utility.drop_collection(name, using=alias)
         db.using_database("default", using=alias)
         db.drop_database(database, using=alias)
+
+
+def test_copy_into_milvus_lite_by_the_default_insert(mm_binary, tmp_path, milvus2x_source_bed,
+                                                      milvus_lite):
+    """Milvus 2.3.5 -> Milvus Lite, which has no bulk import: without `loader.mode` a milvus2x
+    copy goes by Insert (its default), and every row and field arrives bit for bit, the
+    dynamic keys too. Lite has no named partitions, so the source holds only _default."""
+    src = milvus2x_source_bed
+    name = f"m2x_lite_{uuid.uuid4().hex[:6]}"
+    src_alias = src.milvus_alias()
+    schema = CollectionSchema([
+        FieldSchema("pk", DataType.INT64, is_primary=True),
+        FieldSchema("vc", DataType.VARCHAR, max_length=VARCHAR_MAX),
+        FieldSchema("js", DataType.JSON),
+        FieldSchema("arr", DataType.ARRAY, element_type=DataType.INT64, max_capacity=8),
+        FieldSchema("f", DataType.FLOAT),
+        FieldSchema("fv", DataType.FLOAT_VECTOR, dim=DIM),
+    ], enable_dynamic_field=True)
+    rng = np.random.default_rng(7)
+    rows = [{"pk": i * 3 - 600, "vc": _varchar(i), "js": {"i": i, "l": [i, "x"]},
+             "arr": [i, -i][: i % 3], "f": float(np.float32(rng.standard_normal())),
+             "fv": [float(x) for x in rng.standard_normal(DIM).astype(np.float32)],
+             **({"dyn": f"d{i}"} if i % 2 else {})} for i in range(700)]
+    coll = Collection(name, schema, using=src_alias)
+    coll.insert(rows)
+    coll.flush()
+    coll.create_index("fv", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
+    coll.load()
+    config = milvus2x_config(src, milvus_lite, str(tmp_path / "out"), collections=[name],
+                             target_mode="local")
+    del config["loader"]["mode"]  # the kind's default
+    del config["target"]["create"]  # Lite: the test loads it itself below
+    try:
+        result = run(mm_binary, write_yaml(tmp_path / "migration.yaml", config))
+        assert result.returncode == 0, result.describe()
+        assert "by insert" in result.output, result.output
+        lite_alias = milvus_lite.milvus_alias()
+        target = Collection(name, using=lite_alias)
+        if not target.indexes:
+            target.create_index("fv", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
+        target.load()
+        src_rows = read_all(src_alias, name, "pk")
+        dst_rows = read_all(lite_alias, name, "pk")
+        assert len(src_rows) == 700
+        assert [canonical(r) for r in dst_rows] == [canonical(r) for r in src_rows]
+    finally:
+        drop_on(src, name)
+        drop_on(milvus_lite, name)

@@ -33,7 +33,8 @@ from mongo_fixture import (AUTH_PASSWORD, AUTH_USER, epoch_ms, ferretdb,  # noqa
                            ferretdb_auth, float32_bytes, same_json, to_json_value)
 from readback import QUERY_WINDOW
 
-LOAD_MODES = ["import"]
+LOAD_MODES = ["import", "insert"]  # bulk import, and Insert requests (loader.mode)
+IMPORT_ONLY = ["import"]  # paths the load mode does not change
 DIM = 32
 
 
@@ -252,7 +253,7 @@ def wrong_length_collection(db, n: int = 300) -> tuple[str, list, list]:
     return source, docs, bad
 
 
-@pytest.mark.parametrize("load_mode", LOAD_MODES)
+@pytest.mark.parametrize("load_mode", IMPORT_ONLY)
 def test_wrong_length_vectors_skip_and_fail(ferretdb, testbed_s3, mm_binary, tmp_path,
                                             load_mode):
     db = MongoClient(f"mongodb://{ferretdb}/").e2e
@@ -321,7 +322,7 @@ def test_bad_credentials_fail_before_planning_without_the_password(ferretdb_auth
 
 # ------------------------------------------------------------------- a SIGKILLed dump, resumed
 
-@pytest.mark.parametrize("load_mode", LOAD_MODES)
+@pytest.mark.parametrize("load_mode", IMPORT_ONLY)
 def test_sigkilled_dump_resumes_exactly(ferretdb, testbed_local, mm_binary, tmp_path, load_mode):
     db = MongoClient(f"mongodb://{ferretdb}/").e2e
     source = f"kill_{uuid.uuid4().hex[:8]}"

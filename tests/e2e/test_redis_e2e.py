@@ -24,7 +24,8 @@ from migration_yaml import ToolRun, run_tool, write_yaml
 from redis_fixture import (REDIS_PASSWORD, redis_auth, redis_client, redis_cluster,  # noqa: F401
                            redis_config, redis_plain)
 
-LOAD_MODES = ["import"]
+LOAD_MODES = ["import", "insert"]  # bulk import, and Insert requests (loader.mode)
+IMPORT_ONLY = ["import"]  # paths the load mode does not change
 DIM = 32
 
 HASH_FIELDS = [{"name": "id", "pk": "key", "maxLen": 128},
@@ -153,7 +154,7 @@ def test_wrong_length_blob_fails_the_dump_naming_its_key(redis_plain, hash_keys,
     assert "dumper.invalidRows: skip" in done.output
 
 
-@pytest.mark.parametrize("load_mode", LOAD_MODES)
+@pytest.mark.parametrize("load_mode", IMPORT_ONLY)
 def test_string_keys_with_json_text(redis_plain, testbed_local, mm_binary, tmp_path, load_mode):
     r = redis_client(redis_plain, db=2)
     r.flushdb()
@@ -201,7 +202,7 @@ def test_string_keys_with_json_text(redis_plain, testbed_local, mm_binary, tmp_p
         drop(testbed_local, name)
 
 
-@pytest.mark.parametrize("load_mode", LOAD_MODES)
+@pytest.mark.parametrize("load_mode", IMPORT_ONLY)
 def test_password_protected_server(redis_auth, testbed_local, mm_binary, tmp_path, load_mode):
     r = redis_client(redis_auth)
     r.flushdb()
@@ -246,7 +247,7 @@ def dumped_pks(out: Path) -> list[str]:
     return sorted(ids)
 
 
-@pytest.mark.parametrize("load_mode", LOAD_MODES)
+@pytest.mark.parametrize("load_mode", IMPORT_ONLY)
 def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_local, mm_binary,
                                                         tmp_path, load_mode):
     """The dump is SIGKILLed once a part is checkpointed inside a SCAN page; the rerun scans
@@ -296,7 +297,7 @@ def test_killed_dump_resumes_at_its_scan_cursor_exactly(redis_plain, testbed_loc
         drop(testbed_local, name)
 
 
-@pytest.mark.parametrize("load_mode", LOAD_MODES)
+@pytest.mark.parametrize("load_mode", IMPORT_ONLY)
 def test_cluster_one_task_a_master_float64_blobs(redis_cluster, testbed_local, mm_binary, tmp_path,
                                                  load_mode):
     r = redis_client(redis_cluster)
