@@ -3,6 +3,7 @@
 #include <set>
 
 #include "config/config_limits.h"
+#include "sources/meta_milvus_keys.h"
 #include "sources/elasticsearch/es_client.h"
 #include "sources/elasticsearch/es_source.h"
 
@@ -86,15 +87,7 @@ Status ReadElasticsearchConfig(const ConfigReader& r, ElasticsearchConfig* out) 
     return r.Invalid("meta.milvus.dynamicUnlistedFields",
                      "needs the dynamic field, but meta.milvus.closeDynamicField is true");
   }
-  RETURN_IF_ERROR(r.GetIntInRange("meta.milvus.shardNum", &out->shard_num, 0, kMaxShards));
-  RETURN_IF_ERROR(r.Get("meta.milvus.consistencyLevel", &out->consistency_level));
-  static const std::set<std::string> kLevels = {"",        "Strong",     "Session",
-                                                "Bounded", "Eventually", "Customized"};
-  if (!kLevels.count(out->consistency_level)) {
-    return r.Invalid("meta.milvus.consistencyLevel",
-                     StrCat("expected Strong, Session, Bounded, Eventually or Customized, got '",
-                            out->consistency_level, "'"));
-  }
+  RETURN_IF_ERROR(ReadMetaMilvusLayout(r, &out->shard_num, &out->consistency_level));
 
   std::string invalid = "fail";
   RETURN_IF_ERROR(r.Get("meta.invalidDocs", &invalid));

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "config/config_limits.h"
+#include "sources/meta_milvus_keys.h"
 #include "sources/milvus2x/milvus2x_source.h"
 
 namespace mm {
@@ -43,15 +44,7 @@ Status ReadMilvus2xConfig(const ConfigReader& r, Milvus2xConfig* out) {
 
   RETURN_IF_ERROR(r.Get("meta.milvus.collection", &out->target_collection));
   RETURN_IF_ERROR(r.Get("meta.milvus.closeDynamicField", &out->close_dynamic_field));
-  RETURN_IF_ERROR(r.GetIntInRange("meta.milvus.shardNum", &out->shard_num, 0, kMaxShards));
-  RETURN_IF_ERROR(r.Get("meta.milvus.consistencyLevel", &out->consistency_level));
-  static const std::set<std::string> kLevels = {"",        "Strong",     "Session",
-                                                "Bounded", "Eventually", "Customized"};
-  if (!kLevels.count(out->consistency_level)) {
-    return r.Invalid("meta.milvus.consistencyLevel",
-                     StrCat("expected Strong, Session, Bounded, Eventually or Customized, got '",
-                            out->consistency_level, "'"));
-  }
+  RETURN_IF_ERROR(ReadMetaMilvusLayout(r, &out->shard_num, &out->consistency_level));
   RETURN_IF_ERROR(r.Get("meta.milvus.autoId", &out->auto_id));
   if (out->auto_id != "" && out->auto_id != "true" && out->auto_id != "false") {
     return r.Invalid("meta.milvus.autoId",
