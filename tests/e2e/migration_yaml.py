@@ -162,3 +162,23 @@ def run_tool(binary: Path, *args: str, timeout: float = 180, cwd: Path | None = 
 def run_command(binary: Path, command: str, config: Path, timeout: float = 180) -> ToolRun:
     """`milvus-migration <command> -c <config>`."""
     return run_tool(binary, command, "-c", str(config), timeout=timeout)
+
+
+def assert_verifies(binary: Path, config: Path, report: Path, timeout: float = 600) -> dict:
+    """`verify -c config --report report` exits 0 and its JSON report says every collection,
+    every partition and every row matched; returns the report."""
+    done = run_tool(binary, "verify", "-c", str(config), "--report", str(report),
+                    timeout=timeout)
+    assert done.returncode == 0, done.describe()
+    assert "verify: MATCH" in done.output, done.describe()
+    got = json.loads(Path(report).read_text())
+    assert got["result"] == "match", got
+    assert got["source_rows"] == got["target_rows"], got
+    assert got["collections"], got
+    for c in got["collections"]:
+        assert c["result"] == "match", c
+        for kind in ("missing", "extra", "duplicate", "wrong_partition", "different"):
+            assert c[kind]["count"] == 0, (kind, c)
+        for p in c.get("partitions", []):
+            assert p["result"] == "match", (c["name"], p)
+    return got

@@ -10,6 +10,10 @@ The 200k x 768 collection runs in bench/milvus2x_copy.py (same code path, bigger
 from __future__ import annotations
 
 import json
+import os
+import random
+import signal
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -18,7 +22,7 @@ import pytest
 from pymilvus import (Collection, CollectionSchema, DataType, FieldSchema, MilvusClient,
                       utility)
 
-from migration_yaml import ToolRun, run_tool, target_section, write_yaml
+from migration_yaml import ToolRun, assert_verifies, run_tool, target_section, write_yaml
 
 # The loader modes every migration here runs with; the lead adds "insert" with its sink.
 LOAD_MODES = ["import", "insert"]  # bulk import, and Insert requests (loader.mode)
@@ -576,3 +580,124 @@ def test_copy_into_milvus_lite_by_the_default_insert(mm_binary, tmp_path, milvus
     finally:
         drop_on(src, name)
         drop_on(milvus_lite, name)
+
+
+KILL_ROWS = 30000
+KILL_DIM = 32
+# Kill points, seconds after a run starts: from before the first batch (the plan, the target
+# collection's creation) to well into the rows; the copy's rows take several runs' worth.
+KILL_MIN_S, KILL_MAX_S = 0.3, 2.0
+
+
+def make_kill_source(alias: str, name: str, n: int, seed: int) -> None:
+    """An Int64 pk kept as given (spread over negative and positive values), a VarChar, a JSON
+    and a FloatVector; n rows, flushed, indexed and loaded."""
+    rng = np.random.default_rng(seed)
+    fields = [
+        FieldSchema("pk", DataType.INT64, is_primary=True, auto_id=False),
+        FieldSchema("vc", DataType.VARCHAR, max_length=64),
+        FieldSchema("js", DataType.JSON),
+        FieldSchema("fv", DataType.FLOAT_VECTOR, dim=KILL_DIM),
+    ]
+    coll = Collection(name, CollectionSchema(fields), using=alias, shards_num=2,
+                      consistency_level="Strong")
+    pks = (np.arange(n, dtype=np.int64) * 7919 % n) * 3 - n  # a permutation, not in order
+    vectors = rng.standard_normal((n, KILL_DIM)).astype(np.float32)
+    for start in range(0, n, 5000):
+        end = min(start + 5000, n)
+        coll.insert([
+            [int(p) for p in pks[start:end]],
+            [f"row-{int(p)}-\u00e9" * (1 + int(p) % 3) for p in pks[start:end]],
+            [{"pk": int(p), "tag": f"t{int(p) % 7}", "xs": [int(p), 0.5]}
+             for p in pks[start:end]],
+            vectors[start:end].tolist(),
+        ])
+    coll.flush()
+    coll.create_index("fv", {"index_type": "FLAT", "metric_type": "L2", "params": {}})
+    coll.load()
+
+
+def read_by_pk(alias: str, name: str, lo: int, hi: int, pages: int = 8) -> list[dict]:
+    """Every row with lo <= pk < hi, every field, in pk ranges small enough for one query
+    window each; duplicates kept, as Milvus returns them."""
+    coll = Collection(name, using=alias)
+    edges = np.linspace(lo, hi, pages + 1).astype(np.int64)
+    edges[-1] = hi
+    rows: list[dict] = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        got = coll.query(f"pk >= {int(a)} && pk < {int(b)}", output_fields=["*"],
+                         limit=16000, consistency_level="Strong")
+        assert len(got) < 16000
+        rows.extend(got)
+    return rows
+
+
+def test_sigkill_during_insert_copy_loses_and_doubles_nothing(
+        mm_binary, tmp_path, milvus2x_source_bed, milvus2x_target_bed):
+    """Issue 12: an insert-mode Milvus 2.x -> 2.x copy SIGKILLed at 10 random points, rerun
+    after each kill, then run to completion: count(*) is the source's, every pk is there
+    exactly once, every field bit for bit equal to the source's."""
+    src, dst = milvus2x_source_bed, milvus2x_target_bed
+    name = f"m2x_kill_{uuid.uuid4().hex[:6]}"
+    src_alias, dst_alias = src.milvus_alias(), dst.milvus_alias()
+    make_kill_source(src_alias, name, KILL_ROWS, seed=12)
+    # The checkpoint on local disk (written to a temporary file, then renamed): on the bed's
+    # SeaweedFS, a kill in the middle of the manifest's PUT can leave a 0-byte manifest.json
+    # that every rerun then refuses as malformed (reported; not what this test is about).
+    config = milvus2x_config(src, dst, str(tmp_path / "out"), collections=[name],
+                             mode="insert", target_mode="local")
+    # Small reads: many batches, each acknowledged and checkpointed on its own.
+    config["dumper"]["worker"]["reader"]["bufferSize"] = 100
+    path = write_yaml(tmp_path / "migration.yaml", config)
+    rng = random.Random(int.from_bytes(os.urandom(4), "little"))
+    kills, finished_early, delays = 0, 0, []
+    try:
+        for _ in range(10):
+            # A killed run leaves its lock behind: the next one takes it over.
+            proc = subprocess.Popen([str(mm_binary), "start", "-c", str(path),
+                                     "--force-unlock"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            delay = rng.uniform(KILL_MIN_S, KILL_MAX_S)
+            delays.append(round(delay, 2))
+            try:
+                out, _ = proc.communicate(timeout=delay)
+                assert proc.returncode == 0, out.decode(errors="replace")
+                finished_early += 1  # done before its kill point: the next run resumes a
+                # finished copy, which must add nothing either
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+                kills += 1
+        final = run_tool(mm_binary, "start", "-c", str(path), "--force-unlock", timeout=600)
+        assert final.returncode == 0, final.describe()
+        # A run that finishes before its kill point ends the copy: later ones find it done.
+        assert kills >= 6, f"only {kills} of 10 runs were killed, {finished_early} finished " \
+            f"(delays {delays})"
+
+        coll = Collection(name, using=dst_alias)
+        coll.load()
+        count = coll.query("", output_fields=["count(*)"], consistency_level="Strong")
+        assert count[0]["count(*)"] == KILL_ROWS, \
+            f"count(*) {count}, expected {KILL_ROWS} after {kills} kills (delays {delays})"
+        lo, hi = -KILL_ROWS, 2 * KILL_ROWS
+        src_rows = read_by_pk(src_alias, name, lo, hi)
+        dst_rows = read_by_pk(dst_alias, name, lo, hi)
+        assert len(src_rows) == KILL_ROWS
+        dst_pks = [r["pk"] for r in dst_rows]
+        assert len(dst_pks) == KILL_ROWS, f"{len(dst_pks)} rows read back after {kills} kills"
+        assert len(set(dst_pks)) == KILL_ROWS, "a pk came back twice"
+        src_by_pk = {r["pk"]: r for r in src_rows}
+        assert set(dst_pks) == set(src_by_pk)
+        bad = [r["pk"] for r in dst_rows if canonical(r) != canonical(src_by_pk[r["pk"]])]
+        assert not bad, f"{len(bad)} rows differ, e.g. pk {bad[0]}"
+
+        # verify, with the same config, proves the same (issue 16). The main fidelity test's
+        # collections cannot be verified yet: one has autoID (counted, reported as a
+        # mismatch) and the other a partition key (verify queries it by partition name,
+        # which Milvus refuses).
+        report = assert_verifies(mm_binary, path, tmp_path / "verify-report.json")
+        assert report["source_rows"] == KILL_ROWS, report
+    finally:
+        drop_on(dst, name)
+        drop_on(src, name)

@@ -28,7 +28,7 @@ from bson.binary import Binary, BinaryVectorDtype
 from pymilvus import Collection, utility
 from pymongo import MongoClient
 
-from migration_yaml import run_tool, target_section, write_yaml
+from migration_yaml import assert_verifies, run_tool, target_section, write_yaml
 from mongo_fixture import (AUTH_PASSWORD, AUTH_USER, epoch_ms, ferretdb,  # noqa: F401
                            ferretdb_auth, float32_bytes, same_json, to_json_value)
 from readback import QUERY_WINDOW
@@ -161,7 +161,8 @@ def test_array_vectors_nested_fields_filter_dynamic(ferretdb, testbed_s3, mm_bin
                           ARRAY_FIELDS, load_mode=load_mode, filter='{"keep": true}',
                           unlisted="dynamic", tasks=3)
     try:
-        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        path = write_yaml(tmp_path / "m.yaml", config)
+        done = run(mm_binary, "start", path)
         assert done.returncode == 0, done.describe()
         assert "3 task(s)" in done.output, done.describe()
         got = read_milvus(testbed_s3, name, "emb", binary=False)
@@ -170,6 +171,9 @@ def test_array_vectors_nested_fields_filter_dynamic(ferretdb, testbed_s3, mm_bin
         assert_rows(got, want, "emb")
         schema = {f.name: f for f in Collection(name, using=testbed_s3.milvus_alias()).schema.fields}
         assert schema["_id"].params.get("max_length") == 24
+        # verify, with the same config (the same filter), matches every row.
+        report = assert_verifies(mm_binary, path, tmp_path / "verify-report.json")
+        assert report["source_rows"] == 1000, report
     finally:
         drop(testbed_s3, name)
         db[source].drop()

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from pymilvus import Collection, utility
 
-from migration_yaml import ToolRun, run_tool, write_yaml
+from migration_yaml import ToolRun, assert_verifies, run_tool, write_yaml
 from redis_fixture import (REDIS_PASSWORD, redis_auth, redis_client, redis_cluster,  # noqa: F401
                            redis_config, redis_plain)
 
@@ -130,7 +130,8 @@ def test_hash_keys_bit_for_bit_and_a_wrong_length_blob_skipped(
                           loader_mode=load_mode)
     config["dumper"]["invalidRows"] = "skip"
     try:
-        done = run(mm_binary, "start", write_yaml(tmp_path / "m.yaml", config))
+        path = write_yaml(tmp_path / "m.yaml", config)
+        done = run(mm_binary, "start", path)
         assert done.returncode == 0, done.describe()
         assert "1 row skipped: key 'doc:bad'" in done.output, done.describe()
         assert "blob is 124 bytes; expected 128 (32 dims x 4 bytes)" in done.output
@@ -138,6 +139,9 @@ def test_hash_keys_bit_for_bit_and_a_wrong_length_blob_skipped(
         got = milvus_rows(testbed_local, name, pks,
                           ["id", "emb", "title", "price", "count", "flag", "meta"], "emb")
         assert_hash_rows(got, hash_keys, b"doc:")
+        # verify, with the same config (the skipped key is not expected either), matches.
+        report = assert_verifies(mm_binary, path, tmp_path / "verify-report.json")
+        assert report["source_rows"] == len(hash_keys), report
     finally:
         drop(testbed_local, name)
 
