@@ -299,6 +299,14 @@ def test_copy_keeps_every_row_field_and_schema(mm_binary, tmp_path, milvus2x_sou
         dst_rows = read_all(dst_alias, pkey, "pk")
         assert len(src_rows) == 6000 - 300
         assert [canonical(r) for r in dst_rows] == [canonical(r) for r in src_rows]
+
+        # verify with the same config: the autoID collection by its counts per partition (its
+        # ids are new), the partition-key one row by row over the whole collection.
+        report = assert_verifies(mm_binary, config, tmp_path / "verify-report.json")
+        by_name = {c["name"]: c for c in report["collections"]}
+        assert "counted, not compared" in by_name[rich].get("not_compared", "")
+        assert not by_name[pkey].get("not_compared")
+        assert report["source_rows"] == (3000 - 150) + (6000 - 300)
     finally:
         drop_on(dst, rich, pkey)
 
