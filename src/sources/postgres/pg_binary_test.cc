@@ -82,7 +82,8 @@ TEST(PgBinaryTest, TimestampAndDate) {
 }
 
 TEST(PgBinaryTest, Jsonb) {
-  auto j = DecodePgJsonb(Bytes({1, '{', '}'}));
+  const std::string value = Bytes({1, '{', '}'});  // the result is a view into it
+  auto j = DecodePgJsonb(value);
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(*j, "{}");
   EXPECT_EQ(DecodePgJsonb(Bytes({2, '{', '}'})).status().code(), absl::StatusCode::kDataLoss);
