@@ -141,10 +141,11 @@ def bucket_keys(bed: Testbed, prefix: str) -> list[str]:
 
 
 def imported_parts(log: str) -> int:
-    """The number of parts `load` said it imports."""
-    m = re.search(r"importing (\d+) part\(s\)", log)
-    assert m, f"no 'importing N part(s)' line in:\n{log}"
-    return int(m.group(1))
+    """The number of parts this run imported: one "load: part P imported: N rows" line each,
+    whether the part went in after the dump or beside it (`start` imports each part as soon
+    as the dump checkpointed it)."""
+    assert re.search(r"load: (importing|done)", log), f"no load lines in:\n{log}"
+    return len(re.findall(r"load: part \S+ imported: \d+ rows", log))
 
 
 def write_idmap_index(path: Path, ids: np.ndarray, vectors: np.ndarray, metric: str) -> Path:
