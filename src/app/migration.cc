@@ -126,7 +126,7 @@ Status DumpWith(const MigrationConfig& config, Storage& output, RunObserver* obs
   }
   Result<DumpSummary> dumped = RunDump(*source.source, output, store, options);
   if (load_while_dumping) {
-    Status loaded = sink->EndParts(dumped.ok());
+    Status loaded = sink->EndParts(dumped.status());
     // An import's error stopped the dump: it is the cause.
     if (!loaded.ok()) {
       if (!dumped.ok() && !absl::IsCancelled(dumped.status())) {

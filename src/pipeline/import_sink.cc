@@ -549,7 +549,7 @@ class ImportSink::PartStream {
     }
   }
 
-  ~PartStream() { End(false).IgnoreError(); }
+  ~PartStream() { End(absl::CancelledError("the dump did not end")).IgnoreError(); }
 
   void Wake() { cv_.notify_all(); }
 
@@ -560,12 +560,12 @@ class ImportSink::PartStream {
 
   // Waits for the workers: with `dump_ok` until every part is imported, else for the imports
   // in flight. Then the first error, after AfterImportError for its collection.
-  Status End(bool dump_ok) {
+  Status End(const Status& dump_status) {
     {
       std::lock_guard lock(mu_);
       if (ended_) return error_;
       ended_ = true;
-      dump_ok_ = dump_ok;
+      dump_ok_ = dump_status.ok();
     }
     cv_.notify_all();
     for (auto& t : threads_) t.join();
@@ -573,6 +573,15 @@ class ImportSink::PartStream {
     std::lock_guard lock(mu_);
     if (!error_.ok() && error_collection_ < streamable_.size()) {
       AfterImportError(milvus_, store_, error_collection_, options_, error_);
+    } else if (error_.ok() && !dump_status.ok()) {
+      // Parts went in beside a dump that then failed: as after an import's failure, a stop
+      // or an unreachable source keeps them for a rerun, and bad input (a damaged file, an
+      // invalid row) drops each collection this load created.
+      for (size_t c = 0; c < streamable_.size(); ++c) {
+        if (store_.Snapshot().collections[c].load.created) {
+          AfterImportError(milvus_, store_, c, options_, dump_status);
+        }
+      }
     }
     return error_;
   }
@@ -712,9 +721,9 @@ Status ImportSink::PartsCheckpointed() {
   return stream_->error();
 }
 
-Status ImportSink::EndParts(bool dump_ok) {
+Status ImportSink::EndParts(const Status& dump_status) {
   if (!stream_) return absl::OkStatus();
-  Status st = stream_->End(dump_ok);
+  Status st = stream_->End(dump_status);
   stream_.reset();
   return st;
 }

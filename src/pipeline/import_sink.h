@@ -82,7 +82,7 @@ class ImportSink final : public Sink {
   Status BeginParts(Storage& storage, ManifestStore& store,
                     std::vector<bool> streamable) override;
   Status PartsCheckpointed() override;
-  Status EndParts(bool dump_ok) override;
+  Status EndParts(const Status& dump_status) override;
   ~ImportSink() override;
 
  private:

@@ -16,7 +16,7 @@ Result<LoadSummary> Sink::LoadParts(Storage&, ManifestStore&) {
 }
 Status Sink::BeginParts(Storage&, ManifestStore&, std::vector<bool>) { return absl::OkStatus(); }
 Status Sink::PartsCheckpointed() { return absl::OkStatus(); }
-Status Sink::EndParts(bool) { return absl::OkStatus(); }
+Status Sink::EndParts(const Status&) { return absl::OkStatus(); }
 Status Sink::Prepare(ManifestStore&, size_t) { return WrongInput(*this, "batches"); }
 Result<std::unique_ptr<TaskWriter>> Sink::OpenTask(ManifestStore&, size_t, const SourceTask&) {
   return WrongInput(*this, "batches");

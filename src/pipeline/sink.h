@@ -86,15 +86,18 @@ class Sink {
   // `streamable[c]` says whether the parts the dump checkpoints for collection c (index into
   // Manifest::collections) are final (its tasks resume after their parts, never redo them).
   // PartsCheckpointed after each part or task the dump checkpointed: returns the loading's
-  // first error, which stops the dump. EndParts once the dump ended (`dump_ok`): with
-  // dump_ok, waits until every checkpointed part is loaded; otherwise for what is in flight
-  // only. The default loads nothing early. Called from the dump's threads.
+  // first error, which stops the dump. EndParts once the dump ended with `dump_status`: when
+  // OK, waits until every checkpointed part is loaded; otherwise for what is in flight only,
+  // then treats the dump's error as an import's (a stop or an unreachable source keeps
+  // everything for a rerun; bad input drops the collections this load created, so no
+  // half-filled collection is left). The default loads nothing early. Called from the
+  // dump's threads.
   // REQUIRES: the caller holds the OutputLock of `storage`; `store` and `storage` outlive
   // EndParts.
   virtual Status BeginParts(Storage& storage, ManifestStore& store,
                             std::vector<bool> streamable);
   virtual Status PartsCheckpointed();
-  virtual Status EndParts(bool dump_ok);
+  virtual Status EndParts(const Status& dump_status);
 
   // kBatches, in this order: Prepare each collection of the checkpoint `store` (at index
   // `collection` of Manifest::collections) before its first task; OpenTask per task; Finish
