@@ -357,9 +357,12 @@ def test_resume_after_sigkill(postgres_server, testbed_local, mm_binary, tmp_pat
                        limit=4, buffer_kb=32, extra={"dumper.worker.partSizeMB": 1})
     path = write_yaml(tmp_path / "m.yaml", config)
     try:
+        # The dump's test hook pauses each task 300 ms after each part it checkpoints, so the
+        # kill lands while tasks are part-way even on a fast or a loaded machine.
         proc = subprocess.Popen([str(mm_binary), "dump", "-c", str(path)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL)
+                                stdin=subprocess.DEVNULL,
+                                env={**os.environ, "MM_TEST_DUMP_PAUSE_AFTER_PART_MS": "300"})
         man = tmp_path / "out" / "migration" / "manifest.json"
         deadline = time.monotonic() + 120
         killed = False

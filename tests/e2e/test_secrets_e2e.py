@@ -130,12 +130,41 @@ def es_index(es8_secure) -> str:
     return index
 
 
+
+def _wait_until_user_may_create_collections(bed, timeout: float = 60) -> None:
+    """Milvus 2.3's proxy learns a new user's role from its privilege cache, some time after
+    the grant (long on a loaded machine): wait until the user can create a collection."""
+    from pymilvus import CollectionSchema, DataType, FieldSchema, connections
+    import time
+
+    alias = f"secrets-user-{TAG}"
+    host, port = bed.milvus_endpoint.rsplit(":", 1)
+    connections.connect(alias, host=host, port=port, user=MILVUS_USER, password=MILVUS_PASSWORD)
+    probe = f"probe_{TAG}"
+    schema = CollectionSchema([FieldSchema("id", DataType.INT64, is_primary=True),
+                               FieldSchema("v", DataType.FLOAT_VECTOR, dim=2)])
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                from pymilvus import Collection
+                Collection(probe, schema, using=alias)
+                utility.drop_collection(probe, using=alias)
+                return
+            except Exception:  # permission not there yet
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+    finally:
+        connections.disconnect(alias)
+
 @pytest.fixture(scope="module")
 def milvus_user(testbed_auth) -> str:
     """A Milvus user with a distinctive password and the admin role."""
     alias = testbed_auth.milvus_alias()
     utility.create_user(MILVUS_USER, MILVUS_PASSWORD, using=alias)
     Role("admin", using=alias).add_user(MILVUS_USER)
+    _wait_until_user_may_create_collections(testbed_auth)
     yield MILVUS_USER
     utility.delete_user(MILVUS_USER, using=alias)
 
