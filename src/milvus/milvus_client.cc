@@ -703,20 +703,8 @@ Status MilvusClient::Query(const std::string& collection, const std::string& par
 }
 
 Result<bool> MilvusClient::HasIndex(const std::string& collection) {
-  const std::string subject = CollectionSubject(collection);
-  mpb::DescribeIndexRequest req;
-  req.set_db_name(impl_->options.database);
-  req.set_collection_name(collection);
-  mpb::DescribeIndexResponse resp;
-  Status st = impl_->Call(&Stub::DescribeIndex, "DescribeIndex", subject, req, &resp);
-  if (absl::IsNotFound(st)) {
-    // IndexNotExist and a missing collection both map to NotFound; tell them apart.
-    ASSIGN_OR_RETURN(bool exists, HasCollection(collection));
-    if (!exists) return st;
-    return false;
-  }
-  RETURN_IF_ERROR(st);
-  return resp.index_descriptions_size() > 0;
+  ASSIGN_OR_RETURN(std::vector<IndexDescription> indexes, DescribeIndexes(collection));
+  return !indexes.empty();
 }
 
 Result<std::vector<std::string>> MilvusClient::ListPartitions(const std::string& collection) {
